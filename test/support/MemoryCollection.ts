@@ -5,7 +5,8 @@
  * expressions.
  */
 import { calculateObjectSize, ObjectId, type Document } from "bson";
-import { Aggregator, Query, update as applyOperators } from "mingo";
+import { update as applyOperators } from "mingo";
+import { makeQuery, runPipeline } from "./mingo-fast.js";
 import { CommandError } from "./CommandError.js";
 import { cloneDoc, getPath, indexKey, invalidFieldName, isPlainDoc, MAX_BSON_OBJECT_SIZE } from "./bson-values.js";
 
@@ -70,7 +71,7 @@ export class MemoryCollection {
 
   /** Documents matching `filter`, in insertion order (copies are not made). */
   find(filter: Document = {}): Document[] {
-    const query = new Query(filter, {});
+    const query = matcher(filter);
     const out: Document[] = [];
     for (const id of this.candidates(filter)) {
       const doc = this.docs.get(id)!;
@@ -122,7 +123,7 @@ export class MemoryCollection {
   }
 
   private matchIds(filter: Document, justOne: boolean): number[] {
-    const query = new Query(filter, {});
+    const query = matcher(filter);
     const out: number[] = [];
     for (const id of this.candidates(filter)) {
       if (query.test(this.docs.get(id)!)) {
@@ -158,7 +159,7 @@ export class MemoryCollection {
 
   private applyUpdate(doc: Document, u: Document | Document[], inserting: boolean): Document {
     if (Array.isArray(u)) {
-      const [out] = new Aggregator(u, {}).run([doc]) as Document[];
+      const [out] = runPipeline(u, [doc]);
       return out ?? {};
     }
     const keys = Object.keys(u);
@@ -245,6 +246,21 @@ export class MemoryCollection {
       { keyPattern: index.spec.key, keyValue },
     );
   }
+}
+
+/** A filter of plain top-level equalities on strings/numbers/booleans is tested directly; others go to mingo. */
+function matcher(filter: Document): { test(doc: Document): boolean } {
+  const entries = Object.entries(filter);
+  if (entries.every(([k, v]) => !k.startsWith("$") && !k.includes(".") && (typeof v === "string" || typeof v === "number" || typeof v === "boolean"))) {
+    return {
+      test: (doc) =>
+        entries.every(([k, v]) => {
+          const x = doc[k];
+          return x === v || (Array.isArray(x) && x.includes(v));
+        }),
+    };
+  }
+  return makeQuery(filter);
 }
 
 function fieldNameError(path: string): CommandError {

@@ -9,7 +9,8 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { calculateObjectSize, Long, type Document } from "bson";
-import { Aggregator, Query } from "mingo";
+import { Query } from "mingo";
+import { makeQuery, runPipeline } from "./mingo-fast.js";
 import { CommandError } from "./CommandError.js";
 import { MemoryCollection, type IndexSpec } from "./MemoryCollection.js";
 import { MAX_BSON_OBJECT_SIZE, isPlainDoc } from "./bson-values.js";
@@ -225,7 +226,7 @@ export class MongoWireServer {
       }
       case "distinct": {
         const docs = this.coll(db, cmd.distinct)?.find(cmd.query ?? {}) ?? [];
-        const [row] = new Aggregator([{ $group: { _id: null, values: { $addToSet: `$${cmd.key}` } } }], {}).run(docs) as Document[];
+        const [row] = runPipeline([{ $group: { _id: null, values: { $addToSet: `$${cmd.key}` } } }], docs);
         return { values: row?.values ?? [], ok: 1 };
       }
       default:
@@ -252,7 +253,8 @@ export class MongoWireServer {
   private listCollections(db: string, cmd: Document): Document {
     const all = [...(this.dbs.get(db)?.keys() ?? [])].map((n) => ({ name: n, type: "collection", options: {}, info: { readOnly: false } }));
     const filter = isPlainDoc(cmd.filter) ? cmd.filter : {};
-    const docs = all.filter((d) => new Query(filter, {}).test(d));
+    const query = makeQuery(filter);
+    const docs = all.filter((d) => query.test(d));
     return this.cursorReply(`${db}.$cmd.listCollections`, cmd.nameOnly ? docs.map((d) => ({ name: d.name, type: d.type })) : docs, cmd.cursor?.batchSize);
   }
 
@@ -324,7 +326,7 @@ export class MongoWireServer {
     const first = pipeline[0];
     const docs = c ? (first && isPlainDoc(first.$match) ? c.find(first.$match) : c.find({})) : [];
     const rest = first && isPlainDoc(first.$match) ? pipeline.slice(1) : pipeline;
-    const out = rest.length ? (new Aggregator(rest, {}).run(docs) as Document[]) : docs;
+    const out = rest.length ? runPipeline(rest, docs) : docs;
     return this.cursorReply(`${db}.${cmd.aggregate}`, out, cmd.cursor?.batchSize);
   }
 

@@ -1,0 +1,27 @@
+/** Writing spill files left behind to MongoDB: what `flowcept-otel replay` runs. */
+import { MongoRecordExporter, type MongoRecordExporterOptions, type ReplayProgress, type ReplayResult } from "./MongoRecordExporter.js";
+
+/** Options of {@link replaySpill}. */
+export interface ReplaySpillOptions extends MongoRecordExporterOptions {
+  /** Also take spill files of live processes and other hosts. Default false. */
+  all?: boolean;
+  /** Called as records are written. */
+  onProgress?: (p: ReplayProgress) => void;
+  /** Give up after this long, ms (files not written are kept). */
+  timeoutMs?: number;
+}
+
+/**
+ * Claims the spill files in `spillDir` whose processes are gone (all of them
+ * with `all`), writes them to MongoDB, and deletes each one once written.
+ * Files that could not be written are kept and listed in `remaining`.
+ */
+export async function replaySpill(options: ReplaySpillOptions): Promise<ReplayResult> {
+  const { all, onProgress, timeoutMs, ...exporterOptions } = options;
+  const exporter = new MongoRecordExporter({ ...exporterOptions, replayOrphans: false, checkSafeStops: false });
+  try {
+    return await exporter.replay({ all, onProgress, timeoutMs });
+  } finally {
+    await exporter.shutdown();
+  }
+}

@@ -1,0 +1,18 @@
+/** Where MongoDB is, from settings (`databases.mongodb.*`; `FLOWCEPT_MONGO_URI` maps to `uri`). */
+import type { FlowceptSettings } from "./settings.js";
+
+/** The connection string: `databases.mongodb.uri`, else `mongodb://<host>:<port>`. */
+export function mongoUriFromSettings(settings: FlowceptSettings): string {
+  const m = settings.databases.mongodb;
+  return m.uri ?? `mongodb://${m.host}:${m.port}`;
+}
+
+/** The database name (`databases.mongodb.db`, default `flowcept`). */
+export function mongoDbNameFromSettings(settings: FlowceptSettings): string {
+  return settings.databases.mongodb.db || "flowcept";
+}
+
+/** Connection strings with the password hidden, for messages. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:***@");
+}

@@ -1,0 +1,40 @@
+/** Types of the query API shared by its two backends. */
+
+/** A MongoDB query filter. */
+export type QueryFilter = Record<string, unknown>;
+
+/** Fields to keep (`{ a: 1 }`, or a list of names) or drop (`{ a: 0 }`). */
+export type QueryProjection = Record<string, 0 | 1 | boolean> | string[];
+
+/** Sort order: `{ started_at: -1 }` or Flowcept's list of `[field, order]` pairs. */
+export type QuerySort = Record<string, 1 | -1> | [string, 1 | -1][];
+
+/** Flowcept's collections. */
+export type CollectionName = "tasks" | "workflows" | "agents" | "objects";
+
+/** Options of a query. */
+export interface QueryOptions {
+  projection?: QueryProjection;
+  sort?: QuerySort;
+  /** At most this many results; 0 or absent means no limit. */
+  limit?: number;
+}
+
+/** Options of `FlowceptDb.query`. */
+export interface CollectionQueryOptions extends QueryOptions {
+  /** Default `tasks`. */
+  collection?: CollectionName;
+}
+
+/** Where queries run: MongoDB or the local JSONL store. Both return records in the same form. */
+export interface QueryBackend {
+  readonly kind: "mongodb" | "local";
+  /** Matching records: JSON values, times as float seconds, no `_id`, no `type`. */
+  find(collection: CollectionName, filter: QueryFilter, options: QueryOptions): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** A query that cannot run: bad filter, projection or sort, or an unreachable database. */
+export class FlowceptQueryError extends Error {
+  override readonly name = "FlowceptQueryError";
+}
