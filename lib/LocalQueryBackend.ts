@@ -12,7 +12,7 @@ import { diag } from "@opentelemetry/api";
 import { Query } from "mingo";
 import { bufferFileFamily } from "./buffer-file.js";
 import { mergeRecord } from "./merge-records.js";
-import { pairNeedles, scanStringField } from "./line-index.js";
+import { lineMayHold, scanStringField, textCondition, type TextCondition } from "./line-index.js";
 import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 import type { FlowceptRecord } from "./records.js";
@@ -30,11 +30,14 @@ interface FileState {
   line: number;
 }
 
-/** One id's messages: those parsed and merged so far, and lines not parsed yet (in file order). */
+/** One id's messages: those parsed and merged so far, and line numbers not parsed yet (in file order). */
 interface Entry {
   record?: StoredRecord;
-  pending?: string[];
+  pending?: number[];
 }
+
+/** Most ids have one message: its line number is kept as is, with no object around it. */
+type Slot = number | Entry;
 
 const CHUNK = 16 * 1024 * 1024;
 const ID_FIELD: Record<string, [CollectionName, string]> = {
@@ -50,12 +53,18 @@ export class LocalQueryBackend implements QueryBackend {
   readonly path: string;
   private tables = LocalQueryBackend.emptyTables();
   private files = new Map<string, FileState>();
+  /** Text read so far, by chunk; lines not parsed yet are located in it. */
+  private chunks: string[] = [];
+  private lineChunk: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
+  private lineStart: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
+  private lineEnd: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
+  private lines = 0;
 
   constructor(options: LocalQueryBackendOptions) {
     this.path = resolve(options.path);
   }
 
-  private static emptyTables(): Record<CollectionName, Map<string, Entry>> {
+  private static emptyTables(): Record<CollectionName, Map<string, Slot>> {
     return { tasks: new Map(), workflows: new Map(), agents: new Map(), objects: new Map() };
   }
 
@@ -71,11 +80,17 @@ export class LocalQueryBackend implements QueryBackend {
       throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${(err as Error).message}`);
     }
     await this.refresh();
-    const needles = requiredNeedles(localFilter);
+    const conditions = requiredConditions(localFilter);
     const matched: StoredRecord[] = [];
     try {
-      for (const entry of this.tables[collection].values()) {
-        if (needles.length && !entry.record && !mayMatch(entry.pending!, needles)) continue;
+      const table = this.tables[collection];
+      for (const [id, slot] of table) {
+        if (conditions.length) {
+          if (typeof slot === "number" ? !this.mayMatch([slot], conditions) : !slot.record && !this.mayMatch(slot.pending!, conditions)) continue;
+        }
+        let entry: Entry;
+        if (typeof slot === "number") table.set(id, (entry = { pending: [slot] }));
+        else entry = slot;
         const r = this.materialize(entry);
         if (r && query.test(r)) matched.push(r);
       }
@@ -94,17 +109,41 @@ export class LocalQueryBackend implements QueryBackend {
   }
 
   async close(): Promise<void> {
+    this.reset();
+  }
+
+  private reset(): void {
     this.tables = LocalQueryBackend.emptyTables();
     this.files.clear();
+    this.chunks = [];
+    this.lines = 0;
+  }
+
+  private mayMatch(lines: number[], conditions: TextCondition[]): boolean {
+    for (const c of conditions) {
+      let found = false;
+      for (const n of lines) {
+        if (lineMayHold(this.chunks[this.lineChunk[n]!]!, c, this.lineStart[n]!, this.lineEnd[n]!)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  private lineText(n: number): string {
+    return this.chunks[this.lineChunk[n]!]!.slice(this.lineStart[n]!, this.lineEnd[n]!);
   }
 
   /** Parses an entry's pending lines into its merged record. */
   private materialize(entry: Entry): StoredRecord | undefined {
     if (entry.pending) {
-      for (const line of entry.pending) {
+      for (const n of entry.pending) {
         let r: StoredRecord;
         try {
-          r = JSON.parse(line) as StoredRecord;
+          r = JSON.parse(this.lineText(n)) as StoredRecord;
         } catch {
           diag.warn(`flowcept: ${this.path}: corrupt line skipped`);
           continue;
@@ -130,8 +169,7 @@ export class LocalQueryBackend implements QueryBackend {
       let state = this.files.get(file);
       if (state && size < state.offset) {
         // Rewritten, not appended: start over for every file.
-        this.tables = LocalQueryBackend.emptyTables();
-        this.files.clear();
+        this.reset();
         await this.refresh();
         return;
       }
@@ -167,25 +205,47 @@ export class LocalQueryBackend implements QueryBackend {
     }
   }
 
-  /** Files each line under its record's id, parsing only lines whose type or id the text does not tell plainly. */
+  private addLine(chunk: number, start: number, end: number): number {
+    if (this.lines === this.lineStart.length) {
+      const grow = (a: Uint32Array): Uint32Array<ArrayBuffer> => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.lineChunk = grow(this.lineChunk);
+      this.lineStart = grow(this.lineStart);
+      this.lineEnd = grow(this.lineEnd);
+    }
+    const n = this.lines++;
+    this.lineChunk[n] = chunk;
+    this.lineStart[n] = start;
+    this.lineEnd[n] = end;
+    return n;
+  }
+
+  /** Files each line under its record's id; only lines whose type or id the text does not tell plainly are parsed. */
   private ingest(text: string, file: string, state: FileState): void {
+    const chunk = this.chunks.length;
+    this.chunks.push(text);
     let start = 0;
     for (;;) {
-      const nl = text.indexOf("\n", start);
-      if (nl === -1) break;
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      const n = state.line++;
-      if (!line.trim()) continue;
-      let type = scanStringField(line, "type");
+      const end = text.indexOf("\n", start);
+      if (end === -1) break;
+      const lineStart = start;
+      start = end + 1;
+      const lineNo = state.line++;
+      if (end === lineStart) continue;
+      let type = scanStringField(text, "type", lineStart, end);
       let slot = type === undefined ? undefined : ID_FIELD[type];
-      let id = slot ? scanStringField(line, slot[1]) : undefined;
+      let id = slot ? scanStringField(text, slot[1], lineStart, end) : undefined;
       if (!slot || id === undefined) {
+        const line = text.slice(lineStart, end);
+        if (!line.trim()) continue;
         let r: StoredRecord;
         try {
           r = JSON.parse(line) as StoredRecord;
         } catch {
-          diag.warn(`flowcept: ${file}:${n}: corrupt line skipped`);
+          diag.warn(`flowcept: ${file}:${lineNo}: corrupt line skipped`);
           continue;
         }
         if (!r || typeof r !== "object") continue;
@@ -196,26 +256,28 @@ export class LocalQueryBackend implements QueryBackend {
         if (typeof rid !== "string") continue;
         id = rid;
       }
+      const n = this.addLine(chunk, lineStart, end);
       const table = this.tables[slot[0]];
       const entry = table.get(id);
-      if (!entry) table.set(id, { pending: [line] });
-      else if (entry.pending) entry.pending.push(line);
-      else entry.pending = [line];
+      if (entry === undefined) table.set(id, n);
+      else if (typeof entry === "number") table.set(id, { pending: [entry, n] });
+      else if (entry.pending) entry.pending.push(n);
+      else entry.pending = [n];
     }
   }
 }
 
 /**
- * Texts that must occur in some message of a record for it to match: one
- * group per top-level string equality (or `$in` of strings) of the filter,
- * also inside `$and`. Any group whose texts appear in none of a record's
- * lines rules the record out without parsing it.
+ * Conditions some message of a record must meet for the record to match:
+ * the filter's top-level string equalities (and `$in` of strings), also
+ * inside `$and`. A record none of whose lines can meet one of them is ruled
+ * out without parsing it; every other record is parsed and tested by mingo.
  */
-function requiredNeedles(filter: QueryFilter): string[][] {
-  const groups: string[][] = [];
+function requiredConditions(filter: QueryFilter): TextCondition[] {
+  const out: TextCondition[] = [];
   for (const [k, v] of Object.entries(filter)) {
     if (k === "$and" && Array.isArray(v)) {
-      for (const sub of v) if (sub && typeof sub === "object" && !Array.isArray(sub)) groups.push(...requiredNeedles(sub as QueryFilter));
+      for (const sub of v) if (sub && typeof sub === "object" && !Array.isArray(sub)) out.push(...requiredConditions(sub as QueryFilter));
       continue;
     }
     if (k.startsWith("$") || k.includes(".")) continue;
@@ -226,36 +288,10 @@ function requiredNeedles(filter: QueryFilter): string[][] {
       if (ops.length === 1 && ops[0] === "$eq") values = [(v as { $eq: unknown }).$eq];
       else if (ops.length === 1 && ops[0] === "$in" && Array.isArray((v as { $in: unknown }).$in)) values = (v as { $in: unknown[] }).$in;
     }
-    if (!values || !values.length) continue;
-    const group: string[] = [];
-    for (const x of values) {
-      const n = pairNeedles(k, x);
-      if (!n) {
-        group.length = 0;
-        break;
-      }
-      group.push(...n);
-    }
-    if (group.length) groups.push(group);
+    const c = values && textCondition(k, values);
+    if (c) out.push(c);
   }
-  return groups;
-}
-
-function mayMatch(lines: string[], needles: string[][]): boolean {
-  for (const group of needles) {
-    let found = false;
-    for (const line of lines) {
-      for (const n of group) {
-        if (line.includes(n)) {
-          found = true;
-          break;
-        }
-      }
-      if (found) break;
-    }
-    if (!found) return false;
-  }
-  return true;
+  return out;
 }
 
 function withoutType(r: Record<string, unknown>): Record<string, unknown> {

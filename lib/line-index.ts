@@ -1,39 +1,66 @@
 /**
- * Cheap look-ups in one JSONL line without parsing it: the record's type and
- * id, and whether a `"key":"value"` pair occurs. These let the local store
- * parse only the lines that can matter to a query; every answer is checked by
- * a real parse before it is used, and any doubt means "parse it".
+ * Cheap look-ups in one JSONL line, given as `[start, end)` of a larger
+ * text, without parsing it: a string field's value and whether a
+ * `"key":"value"` pair may occur. They let the local store parse only the
+ * lines that can matter to a query. Any doubt (the key twice, an escape)
+ * answers "unknown", and the line is then parsed.
  */
 
 /** Characters a value may hold for a text search to be exact (no JSON escapes possible). */
 const PLAIN = /^[A-Za-z0-9 _.:@\-+/]*$/;
 
-/** The string value of top-level-looking key `key`, or undefined when absent or ambiguous. */
-export function scanStringField(line: string, key: string): string | undefined {
-  const needle = `"${key}"`;
-  const at = line.indexOf(needle);
-  if (at === -1) return undefined;
-  // The same key twice (e.g. nested in `used`) makes the text search ambiguous.
-  if (line.indexOf(needle, at + needle.length) !== -1) return undefined;
-  let i = at + needle.length;
-  while (line.charCodeAt(i) === 32) i++;
-  if (line.charCodeAt(i) !== 58) return undefined; // ':'
+function valueStart(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i) !== 58) return -1; // ':'
   i++;
-  while (line.charCodeAt(i) === 32) i++;
-  if (line.charCodeAt(i) !== 34) return undefined; // '"'
-  const end = line.indexOf('"', i + 1);
-  if (end === -1) return undefined;
-  const value = line.slice(i + 1, end);
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i < end ? i : -1;
+}
+
+/** The string value of key `key` in the line, or undefined when absent, not a plain string, or ambiguous. */
+export function scanStringField(text: string, key: string, start: number, end: number): string | undefined {
+  const needle = `"${key}"`;
+  const at = text.indexOf(needle, start);
+  if (at === -1 || at >= end) return undefined;
+  // The same key twice (e.g. nested in `used`) makes the text search ambiguous.
+  const again = text.indexOf(needle, at + needle.length);
+  if (again !== -1 && again < end) return undefined;
+  const i = valueStart(text, at + needle.length, end);
+  if (i === -1 || text.charCodeAt(i) !== 34) return undefined; // '"'
+  const close = text.indexOf('"', i + 1);
+  if (close === -1 || close >= end) return undefined;
+  const value = text.slice(i + 1, close);
   return value.includes("\\") ? undefined : value;
 }
 
+/** A top-level equality the text search can rule lines out by: `key` equal to one of `values`. */
+export interface TextCondition {
+  needle: string;
+  values: Set<string>;
+}
+
+/** The condition for `key` equal to one of `values`, or undefined when a text search cannot be exact for them. */
+export function textCondition(key: string, values: unknown[]): TextCondition | undefined {
+  if (!PLAIN.test(key) || !values.length) return undefined;
+  for (const v of values) if (typeof v !== "string" || !PLAIN.test(v)) return undefined;
+  return { needle: `"${key}"`, values: new Set(values as string[]) };
+}
+
 /**
- * The texts that must occur in a line holding `"key": value` as JSON
- * writers print it (with or without a space after the colon), or undefined
- * when the value is not plain text.
+ * False only when no occurrence of the key in the line is followed by one of
+ * the values. An array value (which matches an equality on any element)
+ * counts as a possible match.
  */
-export function pairNeedles(key: string, value: unknown): string[] | undefined {
-  if (typeof value !== "string" || !PLAIN.test(key) || !PLAIN.test(value)) return undefined;
-  // An array value matches an equality on any element: such lines cannot be ruled out by text.
-  return [`"${key}":"${value}"`, `"${key}": "${value}"`, `"${key}":[`, `"${key}": [`];
+export function lineMayHold(text: string, c: TextCondition, start: number, end: number): boolean {
+  const { needle } = c;
+  for (let at = text.indexOf(needle, start); at !== -1 && at < end; at = text.indexOf(needle, at + needle.length)) {
+    const i = valueStart(text, at + needle.length, end);
+    if (i === -1) continue;
+    const ch = text.charCodeAt(i);
+    if (ch === 91) return true; // '['
+    if (ch !== 34) continue;
+    const close = text.indexOf('"', i + 1);
+    if (close !== -1 && close < end && c.values.has(text.slice(i + 1, close))) return true;
+  }
+  return false;
 }

@@ -1,0 +1,33 @@
+/** CSV output of query results (RFC 4180 quoting; nested objects become dotted columns). */
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `{ used: { x: 1 } }` → `{ "used.x": 1 }`; arrays stay whole. */
+export function flattenRecord(r: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(r)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isPlain(v) && Object.keys(v).length) flattenRecord(v, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** Every column of the rows, in order of first appearance. */
+export function csvHeader(rows: Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/** One CSV line (without its newline). Objects and arrays are written as JSON. */
+export function csvRow(values: unknown[]): string {
+  return values
+    .map((v) => {
+      if (v === undefined || v === null) return "";
+      const s = typeof v === "object" ? JSON.stringify(v) : String(v);
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(",");
+}
