@@ -96,8 +96,11 @@ export class MongoRecordExporter implements RecordExporter {
   readonly kind = "database" as const;
   /** The spill folder (absolute). */
   readonly spillDir: string;
-  private readonly client: MongoClient;
-  private readonly db: Db;
+  private client: MongoClient;
+  private db: Db;
+  private connected = false;
+  private readonly makeClient: () => MongoClient;
+  private readonly dbName: string;
   private readonly opts: Required<Omit<MongoRecordExporterOptions, "clientOptions" | "uri" | "dbName">>;
   private readonly queue: Entry[] = [];
   private queueHead = 0;
@@ -109,6 +112,7 @@ export class MongoRecordExporter implements RecordExporter {
   private pumping = false;
   private outage = false;
   private failures = 0;
+  private failedAttempts = 0;
   private retryAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private indexesReady = false;
@@ -134,12 +138,15 @@ export class MongoRecordExporter implements RecordExporter {
       replayOrphans: options.replayOrphans ?? true,
     };
     this.spillDir = resolve(this.opts.spillDir);
-    this.client = new MongoClient(options.uri, {
-      serverSelectionTimeoutMS: this.opts.serverSelectionTimeoutMS,
-      connectTimeoutMS: this.opts.serverSelectionTimeoutMS,
-      ...options.clientOptions,
-    });
-    this.db = this.client.db(options.dbName ?? "flowcept");
+    this.makeClient = () =>
+      new MongoClient(options.uri, {
+        serverSelectionTimeoutMS: this.opts.serverSelectionTimeoutMS,
+        connectTimeoutMS: this.opts.serverSelectionTimeoutMS,
+        ...options.clientOptions,
+      });
+    this.dbName = options.dbName ?? "flowcept";
+    this.client = this.makeClient();
+    this.db = this.client.db(this.dbName);
     diag.debug(`flowcept: MongoDB exporter for ${redactUri(options.uri)}, spill folder ${this.spillDir}`);
     process.on("exit", this.onExit);
     if (this.opts.replayOrphans) {
@@ -232,8 +239,9 @@ export class MongoRecordExporter implements RecordExporter {
   /**
    * Flushes and closes. With `checkSafeStops` it waits (at most
    * `stopMaxTrials` × `stopTrialsSleepMs`) for every record, spill files
-   * included, to be written; it does not wait on a database known to be
-   * down. Whatever is left is spilled to disk for a later replay.
+   * included, to be written; when the database does not answer one more
+   * attempt it stops waiting. Whatever is left is spilled to disk for a
+   * later replay (the next start, or `flowcept-otel replay`).
    */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= this.close();
@@ -242,8 +250,14 @@ export class MongoRecordExporter implements RecordExporter {
 
   private async close(): Promise<void> {
     if (this.opts.checkSafeStops) {
+      // One more attempt at once, rather than after the back-off; a second failure means the database is down.
+      if (this.outage) while (this.pumping) await this.nextProgress(); // an attempt begun before now does not count
+      const attemptsAtStart = this.failedAttempts;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryAt = 0;
       for (let trial = 0; trial < this.opts.stopMaxTrials; trial++) {
-        if (this.settled() || this.outage) break;
+        if (this.settled() || (this.outage && this.failedAttempts > attemptsAtStart)) break;
         this.kick();
         await Promise.race([this.nextProgress(), sleep(this.opts.stopTrialsSleepMs)]);
       }
@@ -361,7 +375,8 @@ export class MongoRecordExporter implements RecordExporter {
           this.scheduleRetry(wait);
           break;
         }
-        if (!(await this.ensureIndexes())) {
+        if (!(await this.ready())) {
+          this.spillMemory();
           this.failed();
           continue;
         }
@@ -431,6 +446,7 @@ export class MongoRecordExporter implements RecordExporter {
     if (!this.outage) diag.warn(`flowcept: MongoDB unreachable; records are spilled to ${this.spillDir} and retried`);
     this.outage = true;
     this.failures++;
+    this.failedAttempts++;
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(20, this.failures - 1));
     this.retryAt = Date.now() + delay;
     this.wake();
@@ -446,7 +462,21 @@ export class MongoRecordExporter implements RecordExporter {
     this.retryTimer.unref();
   }
 
-  private async ensureIndexes(): Promise<boolean> {
+  /** Connects (a fresh client after a failed first connection: the driver closes its topology then) and creates indexes. */
+  private async ready(): Promise<boolean> {
+    if (!this.connected) {
+      try {
+        await this.client.connect();
+        this.connected = true;
+      } catch (err) {
+        diag.debug(`flowcept: connecting to MongoDB failed: ${(err as Error).message}`);
+        const old = this.client;
+        this.client = this.makeClient();
+        this.db = this.client.db(this.dbName);
+        await old.close().catch(() => undefined);
+        return false;
+      }
+    }
     if (this.indexesReady || !this.opts.createIndexes) return true;
     try {
       await ensureFlowceptIndexes(this.db);
