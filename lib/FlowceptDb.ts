@@ -43,6 +43,15 @@ export interface ExportQueryOptions extends CollectionQueryOptions {
 
 const ID_BATCH = 1000;
 
+/** The fields an inclusion projection names, in its order (CSV columns follow it). */
+function projectedOrder(p: CollectionQueryOptions["projection"]): string[] {
+  if (!p) return [];
+  if (Array.isArray(p)) return p;
+  return Object.entries(p)
+    .filter(([, v]) => v === 1 || v === true)
+    .map(([k]) => k);
+}
+
 export class FlowceptDb {
   /** Where queries run. */
   readonly backend: QueryBackend;
@@ -149,7 +158,7 @@ export class FlowceptDb {
     try {
       if (format === "csv") {
         const flat = rows.map((r) => flattenRecord(r));
-        const columns = csvHeader(flat);
+        const columns = csvHeader(flat, projectedOrder(options.projection));
         await write(`${csvRow(columns)}\n`);
         for (let i = 0; i < flat.length; i++) {
           await write(`${csvRow(columns.map((c) => flat[i]![c]))}\n`);

@@ -14,11 +14,15 @@ export function flattenRecord(r: Record<string, unknown>, prefix = "", out: Reco
   return out;
 }
 
-/** Every column of the rows, in order of first appearance. */
-export function csvHeader(rows: Record<string, unknown>[]): string[] {
+/** Every column of the rows: those under the `first` fields in that order, then the rest in order of first appearance. */
+export function csvHeader(rows: Record<string, unknown>[], first: string[] = []): string[] {
   const seen = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
-  return [...seen];
+  const rank = (c: string): number => {
+    const i = first.findIndex((f) => c === f || c.startsWith(`${f}.`));
+    return i === -1 ? first.length : i;
+  };
+  return [...seen].map((c, i) => [c, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([c]) => c);
 }
 
 /** One CSV line (without its newline). Objects and arrays are written as JSON. */
