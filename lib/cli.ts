@@ -126,12 +126,15 @@ function printRecords(io: CliIo, g: GlobalOptions, rows: Record<string, unknown>
   io.out(formatTable(columnsOf(rows, preferred), rows));
 }
 
-function progress(io: CliIo, label: string): (done: number, total?: number) => void {
+/** Progress lines on stderr, at most five a second; `final` always prints. */
+function progress(io: CliIo, label: string): (done: number, total?: number, final?: boolean) => void {
   let last = 0;
-  return (done, total) => {
+  let shown = -1;
+  return (done, total, final = done === total) => {
     const now = Date.now();
-    if (now - last < 200 && done !== total) return;
+    if ((now - last < 200 && !final) || (final && shown === done)) return;
     last = now;
+    shown = done;
     io.err(`${label}: ${done}${total !== undefined ? ` of ${total}` : ""}\n`);
   };
 }
@@ -256,6 +259,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         batchSize: settings.db_buffer.buffer_size,
         onProgress: (p) => report(p.written),
       });
+      report(result.written, undefined, true);
       if (g.json) io.out(`${JSON.stringify(result)}\n`);
       else io.out(`replayed ${result.written} records from ${result.files} spill file(s)${result.remaining.length ? `; ${result.remaining.length} file(s) left: MongoDB at ${redactUri(uri)} did not take them` : ""}\n`);
       if (result.remaining.length) throw new CliError(`MongoDB at ${redactUri(uri)} is unreachable; spill files kept in ${resolve(spillDir)}`);
