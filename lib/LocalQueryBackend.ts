@@ -12,7 +12,7 @@ import { diag } from "@opentelemetry/api";
 import { Query } from "mingo";
 import { bufferFileFamily } from "./buffer-file.js";
 import { mergeRecord } from "./merge-records.js";
-import { lineMayHold, scanStringField, textCondition, type TextCondition } from "./line-index.js";
+import { lineMayHold, scanFieldChoice, scanStringField, textCondition, type TextCondition } from "./line-index.js";
 import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 import type { FlowceptRecord } from "./records.js";
@@ -46,6 +46,8 @@ const ID_FIELD: Record<string, [CollectionName, string]> = {
   agent: ["agents", "agent_id"],
   object: ["objects", "object_id"],
 };
+const TYPES = Object.keys(ID_FIELD);
+const SLOTS = TYPES.map((t) => ID_FIELD[t]!);
 
 export class LocalQueryBackend implements QueryBackend {
   readonly kind = "local" as const;
@@ -86,7 +88,7 @@ export class LocalQueryBackend implements QueryBackend {
       const table = this.tables[collection];
       for (const [id, slot] of table) {
         if (conditions.length) {
-          if (typeof slot === "number" ? !this.mayMatch([slot], conditions) : !slot.record && !this.mayMatch(slot.pending!, conditions)) continue;
+          if (typeof slot === "number" ? !this.lineMayMatch(slot, conditions) : !slot.record && !this.mayMatch(slot.pending!, conditions)) continue;
         }
         let entry: Entry;
         if (typeof slot === "number") table.set(id, (entry = { pending: [slot] }));
@@ -117,6 +119,14 @@ export class LocalQueryBackend implements QueryBackend {
     this.files.clear();
     this.chunks = [];
     this.lines = 0;
+  }
+
+  private lineMayMatch(n: number, conditions: TextCondition[]): boolean {
+    const text = this.chunks[this.lineChunk[n]!]!;
+    const start = this.lineStart[n]!;
+    const end = this.lineEnd[n]!;
+    for (const c of conditions) if (!lineMayHold(text, c, start, end)) return false;
+    return true;
   }
 
   private mayMatch(lines: number[], conditions: TextCondition[]): boolean {
@@ -235,8 +245,8 @@ export class LocalQueryBackend implements QueryBackend {
       start = end + 1;
       const lineNo = state.line++;
       if (end === lineStart) continue;
-      let type = scanStringField(text, "type", lineStart, end);
-      let slot = type === undefined ? undefined : ID_FIELD[type];
+      const t = scanFieldChoice(text, "type", TYPES, lineStart, end);
+      let slot = t === -1 ? undefined : SLOTS[t];
       let id = slot ? scanStringField(text, slot[1], lineStart, end) : undefined;
       if (!slot || id === undefined) {
         const line = text.slice(lineStart, end);
@@ -249,8 +259,7 @@ export class LocalQueryBackend implements QueryBackend {
           continue;
         }
         if (!r || typeof r !== "object") continue;
-        type = r.type as string;
-        slot = ID_FIELD[type];
+        slot = ID_FIELD[r.type as string];
         if (!slot) continue;
         const rid = r[slot[1]];
         if (typeof rid !== "string") continue;

@@ -5,3 +5,15 @@ export { mergeRecord, mergeRecords, recordKey, MERGED_SUBDOCUMENTS } from "./mer
 export { defaultSettings, mergeSettings, FlowceptSettingsError } from "./settings.js";
 export type { FlowceptSettings, SettingsOverrides } from "./settings.js";
 export { getSettings, configure, resetSettings, settingsFilePath, readSettingsFile } from "./settings-loader.js";
+export { FlowceptDb } from "./FlowceptDb.js";
+export type { FlowceptDbOptions, TaskWithDepth, ExportQueryOptions } from "./FlowceptDb.js";
+export { LocalQueryBackend } from "./LocalQueryBackend.js";
+export type { LocalQueryBackendOptions } from "./LocalQueryBackend.js";
+export { MongoQueryBackend, fromMongoDocument } from "./MongoQueryBackend.js";
+export type { MongoQueryBackendOptions } from "./MongoQueryBackend.js";
+export { FlowceptQueryError } from "./query-types.js";
+export type { QueryBackend, QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName, CollectionQueryOptions } from "./query-types.js";
+export { escapeKey, unescapeKey, escapeKeys, unescapeKeys } from "./mongo-keys.js";
+export { COLLECTIONS, TIME_FIELDS } from "./mongo-layout.js";
+export type { CollectionLayout } from "./mongo-layout.js";
+export { mongoUriFromSettings, mongoDbNameFromSettings } from "./mongo-connection.js";

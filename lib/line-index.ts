@@ -36,14 +36,23 @@ export function scanStringField(text: string, key: string, start: number, end: n
 /** A top-level equality the text search can rule lines out by: `key` equal to one of `values`. */
 export interface TextCondition {
   needle: string;
-  values: Set<string>;
+  values: string[];
 }
 
 /** The condition for `key` equal to one of `values`, or undefined when a text search cannot be exact for them. */
 export function textCondition(key: string, values: unknown[]): TextCondition | undefined {
   if (!PLAIN.test(key) || !values.length) return undefined;
   for (const v of values) if (typeof v !== "string" || !PLAIN.test(v)) return undefined;
-  return { needle: `"${key}"`, values: new Set(values as string[]) };
+  return { needle: `"${key}"`, values: [...new Set(values as string[])] };
+}
+
+/** True when the text at `i` is `"<one of values>"`. */
+function quotedOneOf(text: string, i: number, values: string[], end: number): boolean {
+  for (const v of values) {
+    const close = i + 1 + v.length;
+    if (close < end && text.charCodeAt(close) === 34 && text.startsWith(v, i + 1)) return true;
+  }
+  return false;
 }
 
 /**
@@ -58,9 +67,20 @@ export function lineMayHold(text: string, c: TextCondition, start: number, end: 
     if (i === -1) continue;
     const ch = text.charCodeAt(i);
     if (ch === 91) return true; // '['
-    if (ch !== 34) continue;
-    const close = text.indexOf('"', i + 1);
-    if (close !== -1 && close < end && c.values.has(text.slice(i + 1, close))) return true;
+    if (ch === 34 && quotedOneOf(text, i, c.values, end)) return true;
   }
   return false;
+}
+
+/** Which of `values` the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
+export function scanFieldChoice(text: string, key: string, values: string[], start: number, end: number): number {
+  const needle = `"${key}"`;
+  const at = text.indexOf(needle, start);
+  if (at === -1 || at >= end) return -1;
+  const again = text.indexOf(needle, at + needle.length);
+  if (again !== -1 && again < end) return -1;
+  const i = valueStart(text, at + needle.length, end);
+  if (i === -1 || text.charCodeAt(i) !== 34) return -1;
+  for (let k = 0; k < values.length; k++) if (quotedOneOf(text, i, [values[k]!], end)) return k;
+  return -1;
 }
