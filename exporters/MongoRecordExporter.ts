@@ -92,6 +92,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Writes Flowcept records to MongoDB (`kind: "database"`); see the file header for the guarantees.
+ * Build it from settings with `createMongoExporterFromSettings()`.
+ */
 export class MongoRecordExporter implements RecordExporter {
   readonly kind = "database" as const;
   /** The spill folder (absolute). */

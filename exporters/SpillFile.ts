@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import type { FlowceptRecord } from "../lib/records.js";
 
@@ -39,15 +39,13 @@ export interface SpillChunk {
   end: number;
 }
 
+/** One spill file: synchronous appends, chunked reads from the last written offset, claim and release by rename. */
 export class SpillFile {
   private fd: number | undefined;
   private offset = 0;
   private size: number;
 
-  private constructor(
-    public path: string,
-    private readonly stamp: string,
-  ) {
+  private constructor(public path: string) {
     this.fd = openSync(path, "a+");
     this.size = fstatSync(this.fd).size;
   }
@@ -57,7 +55,7 @@ export class SpillFile {
     const abs = resolve(dir);
     mkdirSync(abs, { recursive: true });
     const stamp = `${Date.now()}-${randomBytes(4).toString("hex")}`;
-    return new SpillFile(join(abs, `spill-${safeHost()}-${process.pid}-${stamp}.jsonl`), stamp);
+    return new SpillFile(join(abs, `spill-${safeHost()}-${process.pid}-${stamp}.jsonl`));
   }
 
   /**
@@ -89,12 +87,19 @@ export class SpillFile {
       const target = join(abs, `spill-${host}-${process.pid}-${stamp}.jsonl`);
       try {
         renameSync(join(abs, name), target);
-        out.push(new SpillFile(target, stamp));
+        out.push(new SpillFile(target));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") diag.warn(`flowcept: cannot claim spill file ${name}: ${(err as Error).message}`);
       }
     }
     return out;
+  }
+
+  /** The name a spill file at `path` takes when its owner releases it (pid 0). */
+  static releasedPath(path: string): string {
+    const abs = resolve(path);
+    const m = NAME.exec(basename(abs));
+    return m ? join(dirname(abs), `spill-${m[1]}-0-${m[3]}.jsonl`) : abs;
   }
 
   /** True while some records have not been read and written yet. */
@@ -184,7 +189,7 @@ export class SpillFile {
       return;
     }
     if (this.offset > 0) this.compact();
-    const released = join(resolve(this.path, ".."), `spill-${safeHost()}-0-${this.stamp}.jsonl`);
+    const released = SpillFile.releasedPath(this.path);
     try {
       renameSync(this.path, released);
       this.path = released;

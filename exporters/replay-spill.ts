@@ -1,4 +1,5 @@
 /** Writing spill files left behind to MongoDB: what `flowcept-otel replay` runs. */
+import { SpillFile } from "./SpillFile.js";
 import { MongoRecordExporter, type MongoRecordExporterOptions, type ReplayProgress, type ReplayResult } from "./MongoRecordExporter.js";
 
 /** Options of {@link replaySpill}. */
@@ -19,9 +20,12 @@ export interface ReplaySpillOptions extends MongoRecordExporterOptions {
 export async function replaySpill(options: ReplaySpillOptions): Promise<ReplayResult> {
   const { all, onProgress, timeoutMs, ...exporterOptions } = options;
   const exporter = new MongoRecordExporter({ ...exporterOptions, replayOrphans: false, checkSafeStops: false });
+  let result: ReplayResult;
   try {
-    return await exporter.replay({ all, onProgress, timeoutMs });
+    result = await exporter.replay({ all, onProgress, timeoutMs });
   } finally {
     await exporter.shutdown();
   }
+  // Files not written were released for a later replay under their released names.
+  return { ...result, remaining: result.remaining.map((p) => SpillFile.releasedPath(p)) };
 }

@@ -52,6 +52,7 @@ function projectedOrder(p: CollectionQueryOptions["projection"]): string[] {
     .map(([k]) => k);
 }
 
+/** `Flowcept.db`: task, workflow and generic queries, the task tree, and export to JSONL or CSV. */
 export class FlowceptDb {
   /** Where queries run. */
   readonly backend: QueryBackend;

@@ -49,6 +49,7 @@ const ID_FIELD: Record<string, [CollectionName, string]> = {
 const TYPES = Object.keys(ID_FIELD);
 const SLOTS = TYPES.map((t) => ID_FIELD[t]!);
 
+/** Queries over the JSONL local store, merged by id as MongoDB would store it. */
 export class LocalQueryBackend implements QueryBackend {
   readonly kind = "local" as const;
   /** The store's base path (absolute). */

@@ -29,6 +29,7 @@ export function fromMongoDocument(doc: Document): Record<string, unknown> {
   return unescapeKeys(out);
 }
 
+/** Queries over Flowcept's MongoDB collections. */
 export class MongoQueryBackend implements QueryBackend {
   readonly kind = "mongodb" as const;
   private readonly client: MongoClient;

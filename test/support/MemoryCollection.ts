@@ -31,6 +31,7 @@ export interface UpdateOutcome {
   upsertedId?: unknown;
 }
 
+/** A collection of the test server. */
 export class MemoryCollection {
   private readonly docs = new Map<number, Document>();
   private readonly indexes = new Map<string, Index>();

@@ -33,6 +33,7 @@ interface OpenCursor {
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
 const DEFAULT_BATCH = 101;
 
+/** The test server: `await new MongoWireServer().start()`, then `server.uri` for the driver. */
 export class MongoWireServer {
   /** Milliseconds added before every reply; may be changed at any time. */
   delayMs: number;
