@@ -1,0 +1,246 @@
+import { diag, trace, type Context } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { ATTR } from "./attributes.js";
+import { createDefaultExporters } from "./default-exporters.js";
+import { registerExitHooks } from "./exit-hooks.js";
+import { ExporterLane } from "./ExporterLane.js";
+import { HOSTNAME } from "./host-info.js";
+import { readableSpanToData } from "./readable-span.js";
+import type { RecordExporter } from "./record-exporter.js";
+import type { FlowceptRecord } from "./records.js";
+import { getSettingsSafe } from "./settings-loader.js";
+import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
+import { currentScope } from "./workflow-scope.js";
+
+/** Options of {@link FlowceptSpanProcessor}. */
+export interface FlowceptSpanProcessorOptions {
+  /** Provenance exporters. Default: from settings (the JSONL local store, MongoDB when enabled). */
+  exporters?: RecordExporter[];
+  /** Records per export call. Default 2048. */
+  maxBatchSize?: number;
+  /** Longest time a record waits before export. Default 200 ms. */
+  scheduledDelayMillis?: number;
+  /**
+   * Records kept in memory per exporter before they are moved out
+   * synchronously (for a synchronous burst that never yields to the event
+   * loop). Nothing is ever dropped. Default 8192.
+   */
+  maxQueueSize?: number;
+  /**
+   * Which spans of other instrumentations become task records. Flowcept's own
+   * spans are always recorded. Default: all spans.
+   */
+  spanFilter?: (span: ReadableSpan) => boolean;
+  /**
+   * Runs on every record before it leaves the process (redaction, masking).
+   * Return the record to keep (changed or not) or undefined to drop it.
+   */
+  mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
+}
+
+const live = new Set<FlowceptSpanProcessor>();
+const localOnlyWorkflows = new Set<string>();
+
+/**
+ * A span processor that turns ended spans into Flowcept records and hands
+ * them, in batches, to provenance exporters — without ever dropping one
+ * (unlike OTel's `BatchSpanProcessor`, whose bounded queue drops spans under
+ * load). Add it to any tracer provider; `registerFlowcept()` and
+ * `Flowcept.start()` do so for you when the application has none.
+ *
+ * It also stamps every span started inside a Flowcept workflow — including
+ * spans of other instrumentations — with the workflow and campaign ids.
+ */
+export class FlowceptSpanProcessor implements SpanProcessor {
+  private readonly lanes: ExporterLane[];
+  private readonly localLanes: ExporterLane[];
+  private readonly maxBatchSize: number;
+  private readonly delay: number;
+  private readonly maxQueueSize: number;
+  private readonly spanFilter: ((span: ReadableSpan) => boolean) | undefined;
+  private readonly mask: ((record: FlowceptRecord) => FlowceptRecord | undefined) | undefined;
+  private readonly defaults: MappingDefaults = { hostname: HOSTNAME };
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private shutDown = false;
+
+  constructor(options: FlowceptSpanProcessorOptions = {}) {
+    const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
+    this.maxBatchSize = options.maxBatchSize ?? 2048;
+    this.delay = options.scheduledDelayMillis ?? 200;
+    this.maxQueueSize = Math.max(options.maxQueueSize ?? 8192, this.maxBatchSize);
+    this.spanFilter = options.spanFilter;
+    this.mask = options.mask;
+    const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
+    this.lanes = exporters.map((e) => new ExporterLane(e, laneOptions));
+    this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
+    live.add(this);
+    registerExitHooks();
+  }
+
+  /** The most recently created processor that is not shut down: where records without a span go. */
+  static active(): FlowceptSpanProcessor | undefined {
+    let last: FlowceptSpanProcessor | undefined;
+    for (const p of live) last = p;
+    return last;
+  }
+
+  /** Every processor that is not shut down. */
+  static all(): FlowceptSpanProcessor[] {
+    return [...live];
+  }
+
+  /** Sends this workflow's records to local exporters only (`startPersistence: false`). */
+  static setLocalOnly(workflowId: string, localOnly: boolean): void {
+    if (localOnly) localOnlyWorkflows.add(workflowId);
+    else localOnlyWorkflows.delete(workflowId);
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    if (span.attributes[ATTR.TYPE] !== undefined) return; // stamped by the capture API
+    const scope = currentScope(parentContext);
+    if (scope === undefined) return;
+    span.setAttribute(ATTR.WORKFLOW_ID, scope.workflowId);
+    span.setAttribute(ATTR.CAMPAIGN_ID, scope.campaignId);
+    const parent = trace.getSpan(parentContext)?.spanContext();
+    if (parent === undefined || parent.spanId === scope.rootSpanId) span.setAttribute(ATTR.PARENT_TASK_ID, "");
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.shutDown) return;
+    if (this.spanFilter && span.attributes[ATTR.TYPE] === undefined) {
+      let keep: boolean;
+      try {
+        keep = this.spanFilter(span);
+      } catch (err) {
+        diag.error(`flowcept: spanFilter threw: ${(err as Error)?.message ?? err}`);
+        keep = true;
+      }
+      if (!keep) return;
+    }
+    let record: FlowceptRecord | undefined;
+    try {
+      record = spanToRecord(readableSpanToData(span), this.defaults);
+    } catch (err) {
+      diag.error(`flowcept: could not map span "${span.name}": ${(err as Error)?.message ?? err}`);
+      return;
+    }
+    if (record) this.enqueue(record);
+  }
+
+  /**
+   * Emits records that have no span of their own (lightweight tasks and
+   * loops, workflow start messages, adapters). They follow the same path as
+   * span records.
+   */
+  emit(records: FlowceptRecord | readonly FlowceptRecord[]): void {
+    if (this.shutDown) {
+      diag.warn("flowcept: records emitted after shutdown are ignored");
+      return;
+    }
+    if (Array.isArray(records)) for (let i = 0; i < records.length; i++) this.enqueue(records[i]!);
+    else this.enqueue(records as FlowceptRecord);
+  }
+
+  private enqueue(record: FlowceptRecord): void {
+    if (this.mask) {
+      try {
+        const masked = this.mask(record);
+        if (masked === undefined) return;
+        record = masked;
+      } catch (err) {
+        diag.error(`flowcept: mask threw, record kept unmasked: ${(err as Error)?.message ?? err}`);
+      }
+    }
+    const lanes = localOnlyWorkflows.size > 0 && localOnlyWorkflows.has(record.workflow_id as string) ? this.localLanes : this.lanes;
+    let full = false;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i]!;
+      lane.push(record);
+      if (lane.pending >= this.maxBatchSize) full = true;
+    }
+    if (full) this.onFull();
+    else if (this.timer === undefined) this.schedule(this.delay);
+  }
+
+  private onFull(): void {
+    for (const lane of this.lanes) {
+      if (lane.pending >= this.maxQueueSize && !lane.drainSync() && lane.pending >= this.maxQueueSize * 8) {
+        diag.warn(`flowcept: ${lane.pending} records waiting for ${lane.exporter.constructor.name}`);
+      }
+    }
+    if (this.immediate === undefined) {
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        void this.flushLanes();
+      });
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined || this.shutDown) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushLanes();
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async flushLanes(): Promise<void> {
+    await Promise.all(this.lanes.map((l) => l.flush()));
+    let retry = 0;
+    for (const l of this.lanes) if (l.pending > 0) retry = Math.max(retry, l.retryDelay() || this.delay);
+    if (retry > 0) this.schedule(retry);
+  }
+
+  /** Records waiting in memory across exporters. */
+  get pending(): number {
+    let n = 0;
+    for (const l of this.lanes) n += l.pending;
+    return n;
+  }
+
+  /**
+   * Resolves when every record so far is handed to its exporters and they are
+   * flushed. An exporter that keeps failing is given `timeoutMillis` (default
+   * 30 s), then its records are moved out synchronously if it can, else kept
+   * for a later flush.
+   */
+  async forceFlush(timeoutMillis = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    for (;;) {
+      await Promise.all(this.lanes.map((l) => l.flush()));
+      const waiting = this.lanes.filter((l) => l.pending > 0 || l.busy);
+      if (waiting.length === 0) break;
+      if (Date.now() >= deadline) {
+        for (const l of waiting) if (!l.drainSync()) diag.error(`flowcept: ${l.pending} records still waiting for ${l.exporter.constructor.name}`);
+        break;
+      }
+      const wait = Math.min(Math.max(...waiting.map((l) => l.retryDelay()), 10), Math.max(deadline - Date.now(), 0));
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    await Promise.all(this.lanes.map((l) => l.exporter.forceFlush().catch((err: unknown) => diag.error(`flowcept: forceFlush failed: ${(err as Error)?.message ?? err}`))));
+  }
+
+  /**
+   * Moves every waiting record out synchronously (used at process exit).
+   * Returns the number of records that could not be moved.
+   */
+  flushSync(): number {
+    let left = 0;
+    for (const l of this.lanes) if (!l.drainSync()) left += l.pending;
+    return left;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    await this.forceFlush();
+    this.shutDown = true;
+    live.delete(this);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    await Promise.all(this.lanes.map((l) => l.exporter.shutdown().catch((err: unknown) => diag.error(`flowcept: exporter shutdown failed: ${(err as Error)?.message ?? err}`))));
+  }
+}
