@@ -18,7 +18,7 @@ const PUBLISH_BATCH = 8192;
  * batch for loops up to 8192 iterations — and the trace path gets a single
  * span for the whole loop, carrying the iteration count.
  */
-export class FlowceptLightweightLoop<T = unknown> extends LoopBase<T> {
+export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
   private current: TaskRecord | undefined;
   private pending: TaskRecord[] = [];
 
@@ -43,8 +43,6 @@ export class FlowceptLightweightLoop<T = unknown> extends LoopBase<T> {
     const rec: TaskRecord = {
       type: "task",
       task_id: `${this.groupId}_${this.index}`,
-      workflow_id: this.workflowId,
-      campaign_id: this.campaignId,
       activity_id: this.activityId,
       used: { i: this.index, [this.itemName]: isSimpleValue(item, limits.maxStringLength) ? (item as unknown as string) : toJsonSafe(item, limits) },
       started_at: now,
@@ -53,8 +51,8 @@ export class FlowceptLightweightLoop<T = unknown> extends LoopBase<T> {
       parent_task_id: this.iterationParent(),
       hostname: HOSTNAME,
     };
-    if (this.workflowId === undefined) delete rec.workflow_id;
-    if (this.campaignId === undefined) delete rec.campaign_id;
+    if (this.workflowId !== undefined) rec.workflow_id = this.workflowId;
+    if (this.campaignId !== undefined) rec.campaign_id = this.campaignId;
     this.current = rec;
   }
 

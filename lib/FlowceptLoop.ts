@@ -16,7 +16,7 @@ import { telemetrySnapshotJson } from "./task-telemetry.js";
  * Iterates arrays, any sync or async iterable (`for await`), iterators and
  * integers (`new FlowceptLoop(5)` yields 0…4), without materialising them.
  */
-export class FlowceptLoop<T = unknown> extends LoopBase<T> {
+export class FlowceptLoop<T = number> extends LoopBase<T> {
   private iterSpan: Span | undefined;
   private generated: Record<string, unknown> | undefined;
   private readonly telemetry: boolean;

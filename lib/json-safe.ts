@@ -42,14 +42,21 @@ export const MAX_DEPTH = "[MaxDepth]";
 /** Key added to an object whose remaining keys were dropped by the size cap. */
 export const TRUNCATED_KEY = "__truncated__";
 
-const SECRET_KEY = /pass(word|wd|phrase)?$|^pwd$|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credential|authorization|^auth$|cookie|session[-_]?id|signature/i;
+const SECRET_EXACT = /^(pwd|passwd|passphrase|auth|authorization|proxyauthorization|cookie|setcookie|sessionid|credential|credentials)$/;
+const SECRET_PART = /password|secret|apikey|accesskey|privatekey|clientkey|signingkey/;
 const secretCache = new Map<string, boolean>();
+
+function looksSecret(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-_. ]/g, "");
+  // "token" only at the end: auth_token, access-token, id_token — not max_tokens or tokens_used.
+  return SECRET_EXACT.test(k) || SECRET_PART.test(k) || k.endsWith("token");
+}
 
 /** Whether values under this key are redacted. */
 export function isSecretKey(key: string): boolean {
   let v = secretCache.get(key);
   if (v === undefined) {
-    v = SECRET_KEY.test(key);
+    v = looksSecret(key);
     if (secretCache.size > 10_000) secretCache.clear();
     secretCache.set(key, v);
   }

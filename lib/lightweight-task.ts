@@ -68,8 +68,6 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
       const rec: TaskRecord = {
         type: "task",
         task_id: `${site.traceId}-${randomSpanId()}`,
-        workflow_id: opts.workflowId ?? site.scope?.workflowId,
-        campaign_id: opts.campaignId ?? site.scope?.campaignId,
         activity_id: activityId,
         used,
         started_at: started,
@@ -78,8 +76,10 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
         hostname: HOSTNAME,
         utc_timestamp: ended,
       };
-      if (rec.workflow_id === undefined) delete rec.workflow_id;
-      if (rec.campaign_id === undefined) delete rec.campaign_id;
+      const wf = opts.workflowId ?? site.scope?.workflowId;
+      if (wf !== undefined) rec.workflow_id = wf;
+      const camp = opts.campaignId ?? site.scope?.campaignId;
+      if (camp !== undefined) rec.campaign_id = camp;
       if (site.parentTaskId !== undefined) rec.parent_task_id = site.parentTaskId;
       if (failed) rec.stderr = errorMessage(err);
       else {
