@@ -1,13 +1,14 @@
 import { diag, trace, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { ATTR } from "./attributes.js";
+import { ATTR, SPAN_TYPE } from "./attributes.js";
+import { nowSeconds } from "./clock.js";
 import { createDefaultExporters } from "./default-exporters.js";
-import { registerExitHooks } from "./exit-hooks.js";
+import { onProcessEnd, type ExitReason } from "./exit-hooks.js";
 import { ExporterLane } from "./ExporterLane.js";
 import { HOSTNAME } from "./host-info.js";
 import { readableSpanToData } from "./readable-span.js";
 import type { RecordExporter } from "./record-exporter.js";
-import type { FlowceptRecord } from "./records.js";
+import { Status, type FlowceptRecord } from "./records.js";
 import { getSettingsSafe } from "./settings-loader.js";
 import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
 import { currentScope } from "./workflow-scope.js";
@@ -63,6 +64,8 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private shutDown = false;
+  private readonly open = new Set<Span>();
+  private readonly unregisterExit: () => void;
 
   constructor(options: FlowceptSpanProcessorOptions = {}) {
     const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
@@ -75,7 +78,14 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     this.lanes = exporters.map((e) => new ExporterLane(e, laneOptions));
     this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
     live.add(this);
-    registerExitHooks();
+    this.unregisterExit = onProcessEnd({
+      beforeExit: () => this.forceFlush(5000),
+      exitSync: (reason) => {
+        this.recordInterrupted(reason);
+        const left = this.flushSync();
+        if (left > 0) diag.error(`flowcept: ${left} records could not be written at exit`);
+      },
+    });
   }
 
   /** The most recently created processor that is not shut down: where records without a span go. */
@@ -97,7 +107,12 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    if (span.attributes[ATTR.TYPE] !== undefined) return; // stamped by the capture API
+    const type = span.attributes[ATTR.TYPE];
+    if (type !== undefined) {
+      // Stamped by the capture API. Tasks are tracked so that an exit can record the ones cut short.
+      if (type !== SPAN_TYPE.WORKFLOW) this.open.add(span);
+      return;
+    }
     const scope = currentScope(parentContext);
     if (scope === undefined) return;
     span.setAttribute(ATTR.WORKFLOW_ID, scope.workflowId);
@@ -107,6 +122,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
+    this.open.delete(span as Span);
     if (this.shutDown) return;
     if (this.spanFilter && span.attributes[ATTR.TYPE] === undefined) {
       let keep: boolean;
@@ -222,6 +238,26 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     await Promise.all(this.lanes.map((l) => l.exporter.forceFlush().catch((err: unknown) => diag.error(`flowcept: forceFlush failed: ${(err as Error)?.message ?? err}`))));
   }
 
+  /** Records the tasks still running when the process ends, as ERROR with the reason in `stderr`. */
+  private recordInterrupted(reason: ExitReason): void {
+    if (this.open.size === 0) return;
+    const why = reason.kind === "signal" ? `interrupted by ${reason.detail}` : `interrupted: process exited with code ${reason.detail}`;
+    const now = nowSeconds();
+    for (const span of this.open) {
+      try {
+        const rec = spanToRecord(readableSpanToData(span as unknown as ReadableSpan), this.defaults);
+        if (!rec) continue;
+        rec.status = Status.ERROR;
+        rec.stderr = why;
+        rec.ended_at = now;
+        this.enqueue(rec);
+      } catch (err) {
+        diag.error(`flowcept: could not record interrupted task: ${(err as Error)?.message ?? err}`);
+      }
+    }
+    this.open.clear();
+  }
+
   /**
    * Moves every waiting record out synchronously (used at process exit).
    * Returns the number of records that could not be moved.
@@ -237,6 +273,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     await this.forceFlush();
     this.shutDown = true;
     live.delete(this);
+    this.unregisterExit();
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;

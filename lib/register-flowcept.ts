@@ -4,6 +4,7 @@ import { registerInstrumentations, type Instrumentation } from "@opentelemetry/i
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { onProcessEnd } from "./exit-hooks.js";
 import { FlowceptIdGenerator } from "./FlowceptIdGenerator.js";
 import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
@@ -88,10 +89,13 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
     registeredGlobally = provider;
   }
   if (opts.instrumentations?.length) registerInstrumentations({ instrumentations: opts.instrumentations, tracerProvider: provider });
+  // The trace path (e.g. OTLP) is flushed before a normal exit; the provenance path also at `exit` and on signals.
+  const unregisterExit = onProcessEnd({ beforeExit: () => provider.forceFlush(), exitSync: () => undefined });
   const reg: FlowceptRegistration = {
     provider,
     processor,
     shutdown: async () => {
+      unregisterExit();
       await provider.shutdown();
       if (registeredGlobally === provider) {
         // Lets a later registerFlowcept() register again (tests, restarts inside one process).
