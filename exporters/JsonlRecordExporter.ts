@@ -6,6 +6,7 @@ import type { RecordExporter } from "../lib/record-exporter.js";
 import type { FlowceptRecord } from "../lib/records.js";
 import { getSettingsSafe } from "../lib/settings-loader.js";
 import { appendToFile, closeFile } from "./jsonl-file-writer.js";
+import { recordToJson } from "./jsonl-line.js";
 
 /** Options of {@link JsonlRecordExporter}. */
 export interface JsonlRecordExporterOptions {
@@ -26,6 +27,7 @@ const PROCESS_SUFFIX = `${hostname()}-${process.pid}`;
  */
 export class JsonlRecordExporter implements RecordExporter {
   readonly kind = "local" as const;
+  readonly acceptsRawJson = true;
   private readonly fixedPath: string | undefined;
   private readonly paths = new Set<string>();
 
@@ -65,7 +67,7 @@ export class JsonlRecordExporter implements RecordExporter {
 
   private write(path: string, records: FlowceptRecord[], truncateFirst: boolean): void {
     let text = "";
-    for (let i = 0; i < records.length; i++) text += JSON.stringify(records[i]) + "\n";
+    for (let i = 0; i < records.length; i++) text += recordToJson(records[i]!) + "\n";
     appendToFile(path, text, truncateFirst && this.fixedPath === undefined);
     this.paths.add(path);
   }

@@ -2,6 +2,7 @@ import { diag } from "@opentelemetry/api";
 import { ExportResultCode } from "@opentelemetry/core";
 import type { RecordExporter } from "./record-exporter.js";
 import type { FlowceptRecord } from "./records.js";
+import { materializeRecord } from "./raw-json.js";
 
 /** Tuning of an {@link ExporterLane}. */
 export interface LaneOptions {
@@ -10,6 +11,8 @@ export interface LaneOptions {
   /** First retry delay after a failed export; doubles up to `maxRetryDelayMillis`. */
   retryDelayMillis: number;
   maxRetryDelayMillis: number;
+  /** Records waiting before a synchronous burst is moved out with `exportSync`. */
+  syncThreshold: number;
 }
 
 /**
@@ -27,6 +30,11 @@ export class ExporterLane {
     readonly exporter: RecordExporter,
     private readonly options: LaneOptions,
   ) {}
+
+  /** Records waiting before a synchronous burst is moved out with `exportSync`. */
+  get syncThreshold(): number {
+    return this.options.syncThreshold;
+  }
 
   /** Records waiting (not yet handed to the exporter). */
   get pending(): number {
@@ -57,7 +65,7 @@ export class ExporterLane {
     const batch = this.queue;
     this.queue = [];
     try {
-      this.exporter.exportSync(batch);
+      this.exporter.exportSync(this.prepare(batch));
       this.failures = 0;
       return true;
     } catch (err) {
@@ -99,11 +107,16 @@ export class ExporterLane {
         resolve(ok);
       };
       try {
-        this.exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS, result.error));
+        this.exporter.export(this.prepare(batch), (result) => done(result.code === ExportResultCode.SUCCESS, result.error));
       } catch (err) {
         done(false, err);
       }
     });
+  }
+
+  /** Plain objects for exporters that do not take pre-serialised JSON. */
+  private prepare(batch: FlowceptRecord[]): FlowceptRecord[] {
+    return this.exporter.acceptsRawJson ? batch : batch.map(materializeRecord);
   }
 
   private noteFailure(err: unknown): void {

@@ -7,6 +7,7 @@ import { onProcessEnd, type ExitReason } from "./exit-hooks.js";
 import { ExporterLane } from "./ExporterLane.js";
 import { HOSTNAME } from "./host-info.js";
 import { readableSpanToData } from "./readable-span.js";
+import { materializeRecord } from "./raw-json.js";
 import type { RecordExporter } from "./record-exporter.js";
 import { Status, type FlowceptRecord } from "./records.js";
 import { getSettingsSafe } from "./settings-loader.js";
@@ -22,11 +23,17 @@ export interface FlowceptSpanProcessorOptions {
   /** Longest time a record waits before export. Default 200 ms. */
   scheduledDelayMillis?: number;
   /**
-   * Records kept in memory per exporter before they are moved out
-   * synchronously (for a synchronous burst that never yields to the event
-   * loop). Nothing is ever dropped. Default 8192.
+   * Records kept in memory before a synchronous burst (one that never
+   * yields to the event loop) is mapped and written to local exporters right
+   * away. Small, so that records die young (cheap garbage collection) and
+   * memory stays bounded. Nothing is ever dropped. Default 512.
    */
   maxQueueSize?: number;
+  /**
+   * Records a database exporter may hold in memory before they are moved
+   * out synchronously (its spill file). Default 65536.
+   */
+  maxDatabaseQueueSize?: number;
   /**
    * Which spans of other instrumentations become task records. Flowcept's own
    * spans are always recorded. Default: all spans.
@@ -60,22 +67,24 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   private readonly maxQueueSize: number;
   private readonly spanFilter: ((span: ReadableSpan) => boolean) | undefined;
   private readonly mask: ((record: FlowceptRecord) => FlowceptRecord | undefined) | undefined;
-  private readonly defaults: MappingDefaults = { hostname: HOSTNAME };
+  private readonly defaults: MappingDefaults = { hostname: HOSTNAME, rawJson: true };
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private shutDown = false;
   private readonly open = new Set<Span>();
+  /** Ended spans (not yet mapped) and emitted records, in arrival order. */
+  private queue: (ReadableSpan | FlowceptRecord)[] = [];
   private readonly unregisterExit: () => void;
 
   constructor(options: FlowceptSpanProcessorOptions = {}) {
     const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
-    this.maxBatchSize = options.maxBatchSize ?? 2048;
+    this.maxBatchSize = options.maxBatchSize ?? 256;
     this.delay = options.scheduledDelayMillis ?? 200;
-    this.maxQueueSize = Math.max(options.maxQueueSize ?? 8192, this.maxBatchSize);
+    this.maxQueueSize = Math.max(options.maxQueueSize ?? 1024, this.maxBatchSize);
     this.spanFilter = options.spanFilter;
     this.mask = options.mask;
     const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
-    this.lanes = exporters.map((e) => new ExporterLane(e, laneOptions));
+    this.lanes = exporters.map((e) => new ExporterLane(e, { ...laneOptions, syncThreshold: e.kind === "database" ? dbQueue : this.maxQueueSize }));
     this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
     live.add(this);
     this.unregisterExit = onProcessEnd({
@@ -134,14 +143,9 @@ export class FlowceptSpanProcessor implements SpanProcessor {
       }
       if (!keep) return;
     }
-    let record: FlowceptRecord | undefined;
-    try {
-      record = spanToRecord(readableSpanToData(span), this.defaults);
-    } catch (err) {
-      diag.error(`flowcept: could not map span "${span.name}": ${(err as Error)?.message ?? err}`);
-      return;
-    }
-    if (record) this.enqueue(record);
+    // Mapping is deferred to the batch: the span's own call path only queues it.
+    this.queue.push(span);
+    this.afterPush();
   }
 
   /**
@@ -154,35 +158,56 @@ export class FlowceptSpanProcessor implements SpanProcessor {
       diag.warn("flowcept: records emitted after shutdown are ignored");
       return;
     }
-    if (Array.isArray(records)) for (let i = 0; i < records.length; i++) this.enqueue(records[i]!);
-    else this.enqueue(records as FlowceptRecord);
+    if (Array.isArray(records)) for (let i = 0; i < records.length; i++) this.queue.push(records[i]!);
+    else this.queue.push(records as FlowceptRecord);
+    this.afterPush();
   }
 
-  private enqueue(record: FlowceptRecord): void {
-    if (this.mask) {
-      try {
-        const masked = this.mask(record);
-        if (masked === undefined) return;
-        record = masked;
-      } catch (err) {
-        diag.error(`flowcept: mask threw, record kept unmasked: ${(err as Error)?.message ?? err}`);
-      }
-    }
-    const lanes = localOnlyWorkflows.size > 0 && localOnlyWorkflows.has(record.workflow_id as string) ? this.localLanes : this.lanes;
-    let full = false;
-    for (let i = 0; i < lanes.length; i++) {
-      const lane = lanes[i]!;
-      lane.push(record);
-      if (lane.pending >= this.maxBatchSize) full = true;
-    }
-    if (full) this.onFull();
+  private afterPush(): void {
+    const n = this.queue.length;
+    if (n >= this.maxBatchSize) this.onFull(n);
     else if (this.timer === undefined) this.schedule(this.delay);
   }
 
-  private onFull(): void {
-    for (const lane of this.lanes) {
-      if (lane.pending >= this.maxQueueSize && !lane.drainSync() && lane.pending >= this.maxQueueSize * 8) {
-        diag.warn(`flowcept: ${lane.pending} records waiting for ${lane.exporter.constructor.name}`);
+  /** Maps queued spans to records (in order) and hands everything to the exporter lanes. */
+  private distribute(): void {
+    if (this.queue.length === 0) return;
+    const q = this.queue;
+    this.queue = [];
+    const all = this.lanes;
+    const local = this.localLanes;
+    const routed = localOnlyWorkflows.size > 0;
+    for (let i = 0; i < q.length; i++) {
+      const e = q[i]!;
+      let record: FlowceptRecord | undefined;
+      if (typeof (e as ReadableSpan).spanContext === "function") {
+        try {
+          record = spanToRecord(readableSpanToData(e as ReadableSpan), this.defaults);
+        } catch (err) {
+          diag.error(`flowcept: could not map span "${(e as ReadableSpan).name}": ${(err as Error)?.message ?? err}`);
+        }
+        if (record === undefined) continue;
+      } else record = e as FlowceptRecord;
+      if (this.mask) {
+        try {
+          record = this.mask(materializeRecord(record));
+          if (record === undefined) continue;
+        } catch (err) {
+          diag.error(`flowcept: mask threw, record kept unmasked: ${(err as Error)?.message ?? err}`);
+        }
+      }
+      const lanes = routed && localOnlyWorkflows.has(record!.workflow_id as string) ? local : all;
+      for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record!);
+    }
+  }
+
+  private onFull(queued: number): void {
+    if (queued >= this.maxQueueSize) {
+      this.distribute();
+      for (const lane of this.lanes) {
+        if (lane.pending >= lane.syncThreshold && !lane.drainSync() && lane.pending >= lane.syncThreshold * 8) {
+          diag.warn(`flowcept: ${lane.pending} records waiting for ${lane.exporter.constructor.name}`);
+        }
       }
     }
     if (this.immediate === undefined) {
@@ -203,6 +228,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   private async flushLanes(): Promise<void> {
+    this.distribute();
     await Promise.all(this.lanes.map((l) => l.flush()));
     let retry = 0;
     for (const l of this.lanes) if (l.pending > 0) retry = Math.max(retry, l.retryDelay() || this.delay);
@@ -211,7 +237,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
 
   /** Records waiting in memory across exporters. */
   get pending(): number {
-    let n = 0;
+    let n = this.queue.length;
     for (const l of this.lanes) n += l.pending;
     return n;
   }
@@ -225,6 +251,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   async forceFlush(timeoutMillis = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
     for (;;) {
+      this.distribute();
       await Promise.all(this.lanes.map((l) => l.flush()));
       const waiting = this.lanes.filter((l) => l.pending > 0 || l.busy);
       if (waiting.length === 0) break;
@@ -250,7 +277,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
         rec.status = Status.ERROR;
         rec.stderr = why;
         rec.ended_at = now;
-        this.enqueue(rec);
+        this.queue.push(rec);
       } catch (err) {
         diag.error(`flowcept: could not record interrupted task: ${(err as Error)?.message ?? err}`);
       }
@@ -263,6 +290,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
    * Returns the number of records that could not be moved.
    */
   flushSync(): number {
+    this.distribute();
     let left = 0;
     for (const l of this.lanes) if (!l.drainSync()) left += l.pending;
     return left;

@@ -5,12 +5,20 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "./attributes.js";
+import { RawJson } from "./raw-json.js";
+import { TRACER_NAME } from "./version.js";
 import { taskIdOf, traceIdToUuid } from "./ids.js";
 import { Status, type FlowceptRecord, type JsonObject, type JsonValue, type StatusValue, type TaskRecord, type WorkflowRecord } from "./records.js";
 import { numAttr, strAttr, type SpanData } from "./span-data.js";
 
-/** Values the mapping uses when a span does not carry them. */
+/** Values the mapping uses when a span does not carry them, and how it treats JSON attributes. */
 export interface MappingDefaults {
+  /**
+   * Keep JSON attributes of Flowcept's own spans as {@link RawJson} text
+   * instead of parsing them (the in-process processor does, for speed; the
+   * text was produced by `JSON.stringify`). Spans of other origin are always parsed.
+   */
+  rawJson?: boolean;
   /** Hostname for spans without `flowcept.hostname` or a `host.name` resource attribute. */
   hostname?: string;
   /** Workflow id for foreign spans outside any Flowcept workflow. */
@@ -35,7 +43,11 @@ function jsonAttr(attrs: Attributes, key: string): JsonValue | undefined {
   }
 }
 
-function jsonObjectAttr(attrs: Attributes, key: string): JsonObject | undefined {
+function jsonObjectAttr(attrs: Attributes, key: string, raw = false): JsonObject | RawJson | undefined {
+  if (raw) {
+    const text = attrs[key];
+    return typeof text === "string" ? new RawJson(text) : undefined;
+  }
   const v = jsonAttr(attrs, key);
   if (v === undefined || v === null) return undefined;
   return typeof v === "object" && !Array.isArray(v) ? v : { value: v };
@@ -82,7 +94,7 @@ function hostnameOf(attrs: Attributes, span: SpanData, defaults: MappingDefaults
 }
 
 function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefaults): WorkflowRecord {
-  const meta = jsonObjectAttr(attrs, ATTR.WORKFLOW) ?? {};
+  const meta = (jsonObjectAttr(attrs, ATTR.WORKFLOW) ?? {}) as JsonObject;
   const rec: Record<string, unknown> = { type: "workflow", workflow_id: strAttr(attrs, ATTR.WORKFLOW_ID) ?? traceIdToUuid(span.traceId) };
   put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID));
   Object.assign(rec, meta);
@@ -102,6 +114,7 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
 
 function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined, defaults: MappingDefaults): TaskRecord {
   const ours = type !== undefined;
+  const raw = ours && defaults.rawJson === true && span.scopeName === TRACER_NAME;
   const rec: Record<string, unknown> = {
     type: "task",
     task_id: strAttr(attrs, ATTR.TASK_ID) ?? taskIdOf(span.traceId, span.spanId),
@@ -109,8 +122,8 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "workflow_id", strAttr(attrs, ATTR.WORKFLOW_ID) ?? defaults.workflowId);
   put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID) ?? defaults.campaignId);
   rec.activity_id = span.name;
-  put(rec, "used", ours ? jsonObjectAttr(attrs, ATTR.USED) : foreignUsed(attrs));
-  put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED));
+  put(rec, "used", ours ? jsonObjectAttr(attrs, ATTR.USED, raw) : foreignUsed(attrs));
+  put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED, raw));
   put(rec, "submitted_at", numAttr(attrs, ATTR.SUBMITTED_AT));
   rec.started_at = numAttr(attrs, ATTR.STARTED_AT) ?? span.startTime;
   put(rec, "ended_at", numAttr(attrs, ATTR.ENDED_AT) ?? span.endTime);
@@ -123,12 +136,12 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "subtype", strAttr(attrs, ATTR.SUBTYPE) ?? (type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : KIND_NAMES[span.kind]));
   const tags = attrs[ATTR.TAGS];
   if (Array.isArray(tags) && tags.length) rec.tags = [...tags];
-  let custom = jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA);
-  if (!ours && span.scopeName) custom = { ...custom, otel_scope: span.scopeName };
+  let custom = jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA, raw);
+  if (!ours && span.scopeName) custom = { ...(custom as JsonObject | undefined), otel_scope: span.scopeName };
   put(rec, "custom_metadata", custom);
   put(rec, "data", jsonAttr(attrs, ATTR.DATA));
-  put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START));
-  put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END));
+  put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START, raw));
+  put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END, raw));
   put(rec, "hostname", hostnameOf(attrs, span, defaults));
   put(rec, "agent_id", strAttr(attrs, ATTR.AGENT_ID));
   put(rec, "source_agent_id", strAttr(attrs, ATTR.SOURCE_AGENT_ID));

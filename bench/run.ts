@@ -1,0 +1,20 @@
+/**
+ * `npm run bench [-- name...]`: runs the benchmark modules in this folder
+ * (each exports `run()`), all of them by default.
+ */
+import { run as capture } from "./capture.js";
+
+const suites: Record<string, () => Promise<void>> = { capture };
+
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : Object.keys(suites);
+process.stdout.write(`node ${process.version}, ${new Date().toISOString()}\n`);
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(suites).join(", ")}\n`);
+    process.exitCode = 2;
+    continue;
+  }
+  await suite();
+}
