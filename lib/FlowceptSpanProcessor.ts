@@ -80,7 +80,8 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
     this.maxBatchSize = options.maxBatchSize ?? 256;
     this.delay = options.scheduledDelayMillis ?? 200;
-    this.maxQueueSize = Math.max(options.maxQueueSize ?? 1024, this.maxBatchSize);
+    this.maxQueueSize = Math.max(options.maxQueueSize ?? 512, this.maxBatchSize);
+    const dbQueue = Math.max(options.maxDatabaseQueueSize ?? 65536, this.maxQueueSize);
     this.spanFilter = options.spanFilter;
     this.mask = options.mask;
     const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
