@@ -77,7 +77,6 @@ interface BlockState {
 export class TelemetrySampler {
   /** The blocks turned on, in record order. */
   readonly blocks: readonly TelemetryBlockName[];
-  private readonly sampled: readonly TelemetryBlockName[];
   private readonly probes: TelemetryProbes;
   private readonly intervalMs: number;
   private readonly state = new Map<TelemetryBlockName, BlockState>();
@@ -99,7 +98,6 @@ export class TelemetrySampler {
       gpu: gpuMetrics.length > 0,
     };
     this.blocks = TELEMETRY_BLOCKS.filter((b) => on[b]);
-    this.sampled = this.blocks;
     this.intervalMs = checkedInterval(opts.intervalMs ?? toggles.interval_ms);
     const unknown = gpuMetrics.filter((m) => !(NVIDIA_METRICS as readonly string[]).includes(m));
     if (unknown.length > 0) {
@@ -118,7 +116,7 @@ export class TelemetrySampler {
     };
     const builtIn = backend === "procfs" ? createProcfsProbes(probeOpts) : createPortableProbes(probeOpts);
     this.probes = { ...builtIn, ...opts.probes };
-    for (const b of this.sampled) this.state.set(b, { readAt: 0, inFlight: false, failures: 0, nextTick: 0, warned: false });
+    for (const b of this.blocks) this.state.set(b, { readAt: 0, inFlight: false, failures: 0, nextTick: 0, warned: false });
     this.processCounters = on.process ? new ProcessCounters() : undefined;
   }
 
@@ -140,8 +138,8 @@ export class TelemetrySampler {
     this.users++;
     if (this.users === 1 && this.enabled) {
       this.abort = new AbortController();
-      this.firstRefresh = this.refresh();
-      this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+      this.firstRefresh = this.tick();
+      this.timer = setInterval(() => void this.tick(), this.intervalMs);
       this.timer.unref();
     }
     return this;
@@ -180,12 +178,27 @@ export class TelemetrySampler {
     }
   }
 
-  /** Reads every enabled block now (skipping probes still running or backing off); never rejects. */
+  /**
+   * Reads every enabled block now (skipping probes still running or backing
+   * off); never rejects. Unlike the background refresh, this keeps the
+   * process alive while it runs, since the caller is waiting for it.
+   */
   async refresh(): Promise<void> {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      await this.tick();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    // A refresh asked for after the last stop() gets a signal of its own.
+    if (!this.running && this.abort.signal.aborted) this.abort = new AbortController();
     const tick = this.tickNo++;
     this.processCounters?.mark();
     const jobs: Promise<void>[] = [];
-    for (const name of this.sampled) {
+    for (const name of this.blocks) {
       const st = this.state.get(name)!;
       if (st.inFlight || tick < st.nextTick) continue;
       st.inFlight = true;

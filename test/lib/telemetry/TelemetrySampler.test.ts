@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsonObject } from "../../../lib/records.js";
+import { sharedTelemetrySampler } from "../../../lib/telemetry/shared-sampler.js";
 import { TelemetrySampler, type TelemetrySamplerOptions } from "../../../lib/telemetry/TelemetrySampler.js";
 import type { TelemetryProbe, TelemetryToggles } from "../../../lib/telemetry/telemetry-types.js";
 import { captureDiag, type DiagCapture } from "./diag-capture.js";
@@ -246,6 +247,23 @@ describe("TelemetrySampler", () => {
     s.start();
     expect(s.running, "a stopped sampler can start again").to.equal(true);
     s.stop();
+  });
+
+  it("refreshes on request after being stopped", async () => {
+    let n = 0;
+    const s = new TelemetrySampler({ mem: true }, { ...QUIET, probes: { memory: async () => ({ virtual: { used: ++n } }) } });
+    s.start();
+    await s.whenReady();
+    s.stop();
+    await s.refresh();
+    expect(obj(obj(s.capture()!.memory).virtual).used).to.equal(2);
+  });
+
+  it("is shared between workflows with the same toggles", () => {
+    const a = sharedTelemetrySampler({ cpu: true, mem: true });
+    expect(sharedTelemetrySampler({ mem: true, cpu: true, disk: false })).to.equal(a);
+    expect(sharedTelemetrySampler({ cpu: true })).not.to.equal(a);
+    expect(sharedTelemetrySampler({ cpu: true, mem: true, interval_ms: 500 })).not.to.equal(a);
   });
 
   it("refreshes in the background while running and not after the last stop()", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { collectMachineInfo } from "../../../lib/telemetry/machine-info.js";
 import { REDACTED } from "../../../lib/telemetry/redact-environment.js";
-import { runNode, TELEMETRY_MODULE } from "./run-node.js";
+import { expectCleanExit, runNode, TELEMETRY_MODULE } from "./run-node.js";
 
 const SECRETS = {
   DB_PASSWORD: "fake-db-password-1",
@@ -25,12 +25,11 @@ console.log(JSON.stringify(await collectMachineInfo({ telemetry_capture: { machi
         args: ["--db-password=fake-argv-password-7", "--token", "fake-argv-token-8"],
       },
     );
-    expect(r.timedOut, "machine_info kept the process alive").to.equal(false);
-    expect(r.code, r.stderr).to.equal(0);
+    const stdout = expectCleanExit(r, "machine_info kept the process alive");
     for (const secret of [...Object.values(SECRETS), "fake-argv-password-7", "fake-argv-token-8"]) {
-      expect(r.stdout, secret).not.to.include(secret);
+      expect(stdout, secret).not.to.include(secret);
     }
-    const info = JSON.parse(r.stdout) as Record<string, any>;
+    const info = JSON.parse(stdout) as Record<string, any>;
     const env = info.environment as Record<string, string>;
     for (const name of ["DB_PASSWORD", "PGPASSWORD", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "HARMLESS_LOOKING"]) {
       expect(env[name], name).to.equal(REDACTED);

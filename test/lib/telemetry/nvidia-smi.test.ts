@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { delimiter } from "node:path";
 import { gpuBlock, parseNvidiaSmiCsv, visibleGpus, type NvidiaGpu } from "../../../lib/telemetry/nvidia-smi.js";
-import { runNode, scriptDir, TELEMETRY_MODULE } from "./run-node.js";
+import { envWithPath, expectCleanExit, runNode, scriptDir, TELEMETRY_MODULE } from "./run-node.js";
 
 const MIB = 1024 * 1024;
 const UUID0 = "GPU-11111111-2222-3333-4444-555555555555";
@@ -80,11 +79,9 @@ await none.refresh();
 const info = await collectMachineInfo({ telemetry_capture: { gpu: ["name"] } });
 console.log(JSON.stringify({ visible: s.capture(), all: all.capture(), none: none.capture() ?? null, info: info.gpu }));
 s.stop();`,
-      { env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, CUDA_VISIBLE_DEVICES: "1" } },
+      { env: envWithPath(bin, { CUDA_VISIBLE_DEVICES: "1" }) },
     );
-    expect(r.timedOut).to.equal(false);
-    expect(r.code, r.stderr).to.equal(0);
-    const out = JSON.parse(r.stdout) as Record<string, Record<string, Record<string, unknown>>>;
+    const out = JSON.parse(expectCleanExit(r)) as Record<string, Record<string, Record<string, unknown>>>;
     const gpu = out.visible!.gpu!;
     expect(Object.keys(gpu)).to.deep.equal(["gpu_1"]);
     const { sampled_at, age_ms, ...metrics } = gpu.gpu_1 as Record<string, unknown>;

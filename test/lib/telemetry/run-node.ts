@@ -2,7 +2,8 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
+import { expect } from "chai";
 import { pathToFileURL } from "node:url";
 
 /** `import` specifier of the built telemetry module, for child scripts. */
@@ -54,4 +55,16 @@ export function scriptDir(name: string, body: string): string {
   const dir = mkdtempSync(join(tmpdir(), "fc-telemetry-bin-"));
   writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return dir;
+}
+
+/** An environment with `dir` first on `PATH`. */
+export function envWithPath(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra, PATH: `${dir}${delimiter}${process.env.PATH}` };
+}
+
+/** Asserts the child ended on its own with status 0; returns its trimmed stdout. */
+export function expectCleanExit(r: ChildResult, what = "the child was still running"): string {
+  expect(r.timedOut, what).to.equal(false);
+  expect(r.code, r.stderr).to.equal(0);
+  return r.stdout.trim();
 }
