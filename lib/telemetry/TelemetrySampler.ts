@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { diag } from "@opentelemetry/api";
 import type { JsonObject } from "../records.js";
 import { agedJson, agedJsonPerEntry, cleanBlock, type AgedJson } from "./json-block.js";
-import { createPortableProbes } from "./portable-probes.js";
-import { createProcfsProbes } from "./procfs-probes.js";
+import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";
 import { NVIDIA_METRICS } from "./nvidia-smi.js";
 import {
@@ -103,8 +101,8 @@ export class TelemetrySampler {
     if (unknown.length > 0) {
       diag.warn(`flowcept telemetry: GPU metrics ${unknown.join(", ")} are not reported for NVIDIA devices (known: ${NVIDIA_METRICS.join(", ")})`);
     }
-    const backend = opts.backend ?? (process.platform === "linux" && existsSync("/proc/stat") ? "procfs" : "portable");
-    const probeOpts = {
+    const builtIn = createProbes({
+      backend: opts.backend,
       cpu: !!toggles.cpu,
       perCpu: !!toggles.per_cpu,
       gpuMetrics,
@@ -113,8 +111,7 @@ export class TelemetrySampler {
       env: opts.env,
       diskPath: opts.diskPath,
       cpuWarmupMs: opts.cpuWarmupMs,
-    };
-    const builtIn = backend === "procfs" ? createProcfsProbes(probeOpts) : createPortableProbes(probeOpts);
+    });
     this.probes = { ...builtIn, ...opts.probes };
     for (const b of this.blocks) this.state.set(b, { readAt: 0, inFlight: false, failures: 0, nextTick: 0, warned: false });
     this.processCounters = on.process ? new ProcessCounters() : undefined;

@@ -3,15 +3,13 @@
  * Flowcept's keys (`platform`, `cpu`, `memory`, `disk`, `network`,
  * `hostname`, `login_name`, `process`, `gpu`, `environment`).
  */
-import { existsSync } from "node:fs";
 import { arch, cpus, hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { diag } from "@opentelemetry/api";
 import type { JsonObject, JsonValue } from "../records.js";
 import { diskUsage } from "./disk-usage.js";
 import { cleanBlock } from "./json-block.js";
-import { createPortableProbes } from "./portable-probes.js";
-import { createProcfsProbes } from "./procfs-probes.js";
+import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";
 import { redactEnvironment } from "./redact-environment.js";
 import type { TelemetryBackend, TelemetryProbes, TelemetryToggles } from "./telemetry-types.js";
@@ -136,13 +134,11 @@ export async function collectMachineInfo(settings: MachineInfoSettings = {}, opt
   const ms = opts.timeoutMs ?? 3000;
   const env = opts.env ?? process.env;
   const gpuMetrics = settings.telemetry_capture?.gpu ?? null;
-  const backend = opts.backend ?? (process.platform === "linux" && existsSync("/proc/stat") ? "procfs" : "portable");
-  const probeOpts = { gpuMetrics, nvidiaSmi: opts.nvidiaSmi, probeTimeoutMs: ms, env };
   const abort = new AbortController();
   const info: JsonObject = {};
   const unavailable: JsonObject = {};
   try {
-    const probes = backend === "procfs" ? createProcfsProbes(probeOpts) : createPortableProbes(probeOpts);
+    const probes = createProbes({ backend: opts.backend, gpuMetrics, nvidiaSmi: opts.nvidiaSmi, probeTimeoutMs: ms, env });
     const parts: [string, Part][] = [
       ["platform", async () => platformInfo()],
       ["os", osInfo],
