@@ -15,6 +15,9 @@ import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "./regis
 import { getSettings, getSettingsSafe, settingsFilePath } from "./settings-loader.js";
 import { spanToRecord } from "./span-to-record.js";
 import { VERSION } from "./version.js";
+import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
+import type { TelemetrySampler } from "./telemetry/TelemetrySampler.js";
+import { collectMachineInfo } from "./telemetry/machine-info.js";
 import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, type WorkflowScope } from "./workflow-scope.js";
 import { bufferFilePath } from "./buffer-file.js";
 import { flushBatchSpans } from "./batch-spans.js";
@@ -75,6 +78,9 @@ export class Flowcept {
   private scope: WorkflowScope | undefined;
   private unregisterExit: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  private telemetry: TelemetrySampler | undefined;
+  private machineInfo: Promise<void> | undefined;
+  private meta: Record<string, unknown> | undefined;
 
   constructor(options: FlowceptOptions = {}) {
     this.opts = { ...options };
@@ -103,6 +109,8 @@ export class Flowcept {
    */
   async start(): Promise<this> {
     this.startSync(true);
+    // The first tasks get full telemetry blocks, not only the per-call counters.
+    await this.telemetry?.whenReady(1000);
     return this;
   }
 
@@ -152,7 +160,23 @@ export class Flowcept {
       true,
     );
     if (span) this.emitStartRecord(span);
+    this.telemetry = acquireTelemetry(settings);
+    if (span && settings.telemetry_capture.machine_info) this.machineInfo = this.recordMachineInfo(span, settings);
     return scope;
+  }
+
+  /** Probes the machine in the background; the result merges into the workflow record by id. */
+  private async recordMachineInfo(span: Span, settings: ReturnType<typeof getSettings>): Promise<void> {
+    try {
+      const info = await collectMachineInfo(settings);
+      if (this.meta && span.isRecording()) {
+        this.meta.machine_info = info;
+        span.setAttribute(ATTR.WORKFLOW, workflowMetaJson(this.meta));
+      }
+      FlowceptSpanProcessor.active()?.emit({ type: "workflow", workflow_id: this.workflowId, machine_info: info });
+    } catch (err) {
+      diag.warn(`flowcept: machine_info not recorded for workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+    }
   }
 
   private startWorkflowSpan(traceId: string, rootSpanId: string, active: ReturnType<typeof context.active>, enclosingWorkflowId: string | undefined, settings: ReturnType<typeof getSettings>): Span {
@@ -183,8 +207,9 @@ export class Flowcept {
       [ATTR.TYPE]: SPAN_TYPE.WORKFLOW,
       [ATTR.WORKFLOW_ID]: this.workflowId,
       [ATTR.CAMPAIGN_ID]: this.campaignId,
-      [ATTR.WORKFLOW]: JSON.stringify(toJsonObject(meta, { maxBytes: 1024 * 1024, maxStringLength: 16384, maxDepth: 16 })),
+      [ATTR.WORKFLOW]: workflowMetaJson(meta),
     };
+    this.meta = meta;
     if (o.workflowArgs !== undefined) attributes[ATTR.USED] = JSON.stringify(toJsonObject(o.workflowArgs));
     // A workflow is always the root of its own trace; the span it was started under is a link.
     const links: Link[] = [];
@@ -211,7 +236,7 @@ export class Flowcept {
   }
 
   /** @internal Ends the workflow span synchronously (no waiting for exporters). */
-  endSync(opts: StopOptions = {}): void {
+  endSync(opts: StopOptions = {}, endTimeMs?: number): void {
     const scope = this.scope;
     if (!scope) return;
     this.scope = undefined;
@@ -219,6 +244,8 @@ export class Flowcept {
     this.unregisterExit?.();
     this.unregisterExit = undefined;
     flushBatchSpans(this.workflowId);
+    releaseTelemetry(this.telemetry);
+    this.telemetry = undefined;
     const span = scope.span;
     if (!span) return;
     try {
@@ -231,7 +258,7 @@ export class Flowcept {
       } else {
         span.setStatus({ code: SpanStatusCode.OK });
       }
-      span.end();
+      span.end(endTimeMs);
     } catch (err) {
       diag.error(`flowcept: could not end workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
     }
@@ -247,8 +274,13 @@ export class Flowcept {
     if (!this.scope) return;
     const workflowId = this.workflowId;
     const persistOff = !this.scope.persist;
-    this.endSync(opts);
+    const machineInfo = this.machineInfo;
+    this.machineInfo = undefined;
+    const endedAt = performance.timeOrigin + performance.now();
     this.stopping = (async () => {
+      // A machine probe still running ends before the workflow span (bounded by the probe's timeouts); the end time is now.
+      if (machineInfo) await machineInfo;
+      this.endSync(opts, endedAt);
       const s = getSettingsSafe().db_buffer;
       const timeout = Math.max(1000, s.stop_max_trials * s.stop_trials_sleep * 1000);
       const flushes = FlowceptSpanProcessor.all().map((p) => p.forceFlush(timeout));
@@ -274,6 +306,7 @@ export class Flowcept {
   static async run<T>(options: FlowceptOptions, fn: (fc: Flowcept) => T | Promise<T>): Promise<T> {
     const fc = new Flowcept(options);
     const scope = fc.startSync(false);
+    await fc.telemetry?.whenReady(1000);
     let result: T;
     try {
       result = await context.with(scope.context, () => fn(fc));
@@ -297,6 +330,10 @@ export class Flowcept {
   static readMessagesFile(path?: string, options?: ReadBufferOptions): FlowceptRecord[] {
     return Flowcept.readBufferFile(path, options);
   }
+}
+
+function workflowMetaJson(meta: Record<string, unknown>): string {
+  return JSON.stringify(toJsonObject(meta, { maxBytes: 1024 * 1024, maxStringLength: 16384, maxDepth: 16 }));
 }
 
 function errorMessage(err: unknown): string {

@@ -1,5 +1,6 @@
 import type { JsonSafeLimits } from "./json-safe.js";
 import { getSettingsSafe, settingsGeneration } from "./settings-loader.js";
+import { telemetryConfigured } from "./task-telemetry.js";
 
 /** What the capture paths need from settings, derived once per settings change. */
 export interface CaptureConfig {
@@ -17,7 +18,6 @@ let cachedGen = -1;
 export function captureConfig(): CaptureConfig {
   if (cached !== undefined && cachedGen === settingsGeneration()) return cached;
   const s = getSettingsSafe();
-  const t = s.telemetry_capture;
   cached = {
     enabled: s.instrumentation.enabled !== false,
     limits: {
@@ -25,7 +25,7 @@ export function captureConfig(): CaptureConfig {
       maxStringLength: s.project.max_string_length,
       maxDepth: s.project.max_depth,
     },
-    telemetry: Boolean(t.cpu || t.per_cpu || t.process_info || t.mem || t.disk || t.network || (t.gpu && t.gpu.length)),
+    telemetry: telemetryConfigured(s.telemetry_capture),
   };
   cachedGen = settingsGeneration();
   return cached;

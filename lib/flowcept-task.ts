@@ -4,6 +4,7 @@ import { captureConfig } from "./capture-config.js";
 import { toJsonObject, type JsonSafeLimits } from "./json-safe.js";
 import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
 import { endTaskError, endTaskOk, isThenable, startTaskSpan } from "./task-span.js";
+import { wantTelemetry } from "./task-telemetry.js";
 
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
 export interface TaskOptions extends BindingOptions {
@@ -58,6 +59,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
   if (typeof fn !== "function") throw new TypeError("flowceptTask: expected a function to wrap");
   const activityId = opts.activityId ?? (fn.name || "anonymous");
   const binder = new TaskBinder(fn, opts);
+  if (opts.captureTelemetry === true) wantTelemetry();
   let staticAttrs: Attributes | undefined;
   let staticFor: JsonSafeLimits | undefined;
 

@@ -38,3 +38,6 @@ export { summarizeWorkflow, formatWorkflowSummary } from "./workflow-summary.js"
 export type { WorkflowSummary } from "./workflow-summary.js";
 export { JsonlRecordExporter } from "../exporters/JsonlRecordExporter.js";
 export type { JsonlRecordExporterOptions } from "../exporters/JsonlRecordExporter.js";
+export { TelemetrySampler, sharedTelemetrySampler, telemetrySummary, collectMachineInfo, redactEnvironment, TELEMETRY_BLOCKS } from "./telemetry/index.js";
+export type { TelemetrySamplerOptions, TelemetryToggles, TelemetryBlockName } from "./telemetry/index.js";
+export { RawJson, materializeRecord } from "./raw-json.js";
