@@ -18,6 +18,7 @@ export class ObservabilityAdapter implements DataAdapter {
   private active = false;
   private chain: Promise<unknown> = Promise.resolve();
   private stateLoaded = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly source: AdapterSource,
@@ -41,6 +42,7 @@ export class ObservabilityAdapter implements DataAdapter {
   start(): this {
     if (this.active) return this;
     this.active = true;
+    this.stopping = undefined;
     this.schedule(0);
     return this;
   }
@@ -51,11 +53,13 @@ export class ObservabilityAdapter implements DataAdapter {
     return run;
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
     this.active = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.scanOnce();
+    this.stopping = this.scanOnce().then(() => undefined);
+    return this.stopping;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

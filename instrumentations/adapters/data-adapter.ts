@@ -34,6 +34,6 @@ export interface DataAdapter {
   start(): this;
   /** Runs one scan, delivers its records to the sink, and returns them. Never rejects. */
   scanOnce(): Promise<TaskRecord[]>;
-  /** Stops watching: waits for a scan in progress, runs a last scan, and leaves no timer behind. */
+  /** Stops watching: waits for a scan in progress, runs a last scan, and leaves no timer behind. A second call waits for the first. */
   stop(): Promise<void>;
 }
