@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diag } from "@opentelemetry/api";
@@ -7,9 +6,10 @@ import type { AdapterConfig } from "../adapters/adapter-config.js";
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
 import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
+import { statQuiet, statSignature } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
 import { contentDigest, stableUuid } from "../adapters/record-values.js";
-import { listFileStoreRuns, readFileStoreRun, runDirSignature } from "./mlflow-file-store.js";
+import { listFileStoreRuns, readFileStoreRun, runDirSignature, type ExperimentCache } from "./mlflow-file-store.js";
 import { mlflowRunToTask, type MlflowRun } from "./mlflow-run.js";
 import { readMlflowSqlStore } from "./mlflow-sql-store.js";
 import { isTerminalMlflowStatus } from "./mlflow-status.js";
@@ -38,6 +38,14 @@ export function mlflowStorePath(filePath: string): string {
 }
 
 const EMPTY: SourceScan = { records: [], changed: false, commit: () => {} };
+/** Returned internally when the store disappeared: its kind is looked up again next time. */
+const GONE: SourceScan = { records: [], changed: false, commit: () => {} };
+
+interface StoreLayout {
+  kind: "sqlite" | "file";
+  /** The SQLite file, or the `mlruns/` directory. */
+  root: string;
+}
 
 function byStart(a: MlflowRun, b: MlflowRun): number {
   return (a.start_time ?? 0) - (b.start_time ?? 0) || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
@@ -59,9 +67,11 @@ export class MlflowSource implements AdapterSource {
   private storeSignature: string | undefined;
   /** Fingerprints of file-store run directories when last read. */
   private readonly runSignatures = new Map<string, string>();
+  private readonly experiments: ExperimentCache = new Map();
   private readonly seenFiles = new Set<string>();
+  private layout: StoreLayout | undefined;
   private missingLogged = false;
-  private walWarned = false;
+  private walSeen = false;
 
   constructor(
     config: AdapterConfig,
@@ -85,23 +95,32 @@ export class MlflowSource implements AdapterSource {
   }
 
   async scan(counters: AdapterCounters): Promise<SourceScan> {
-    let st;
-    try {
-      st = await stat(this.target);
-    } catch {
-      if (!this.missingLogged) diag.debug(`flowcept mlflow adapter: ${this.target} does not exist yet`);
-      this.missingLogged = true;
+    // The store's kind is looked up once; an idle SQLite scan is then a single stat.
+    if (!this.layout) {
+      this.layout = this.findLayout();
+      if (!this.layout) {
+        if (!this.missingLogged) diag.debug(`flowcept mlflow adapter: ${this.target} does not exist yet`);
+        this.missingLogged = true;
+        return EMPTY;
+      }
+      this.missingLogged = false;
+    }
+    const layout = this.layout;
+    const result = layout.kind === "sqlite" ? await this.scanSqlite(counters) : await this.scanFileStore(layout.root, counters);
+    if (result === GONE) {
+      this.layout = undefined;
       return EMPTY;
     }
-    this.missingLogged = false;
-    if (st.isFile()) return this.scanSqlite(counters);
-    let root = this.target;
-    try {
-      if ((await stat(join(root, "mlruns"))).isDirectory()) root = join(root, "mlruns");
-    } catch {
-      // The directory is the file store itself.
-    }
-    return this.scanFileStore(root, counters);
+    return result;
+  }
+
+  private findLayout(): StoreLayout | undefined {
+    const st = statQuiet(this.target);
+    if (!st) return undefined;
+    if (st.isFile()) return { kind: "sqlite", root: this.target };
+    const mlruns = join(this.target, "mlruns");
+    if (statQuiet(mlruns)?.isDirectory()) return { kind: "file", root: mlruns };
+    return { kind: "file", root: this.target };
   }
 
   private countFile(path: string, counters: AdapterCounters): void {
@@ -144,21 +163,24 @@ export class MlflowSource implements AdapterSource {
 
   private async scanSqlite(counters: AdapterCounters): Promise<SourceScan> {
     const path = this.target;
-    const signature = await fileSignature(path);
-    const wal = await fileSignature(`${path}-wal`);
-    const sig = `${signature}|${wal}`;
+    const main = statSignature(path);
+    if (main === undefined) return GONE;
+    // MLflow does not turn WAL on; the -wal file is looked at only once one was seen.
+    const sig = this.walSeen ? `${main}|${statSignature(`${path}-wal`) ?? "-"}` : main;
     if (sig === this.storeSignature) return EMPTY;
-    if (wal !== "-" && !wal.startsWith("0:") && !this.walWarned) {
-      this.walWarned = true;
+    const wal = statSignature(`${path}-wal`) ?? "-";
+    if (wal !== "-" && !this.walSeen) {
+      this.walSeen = true;
       diag.warn(`flowcept mlflow adapter: ${path} is in WAL mode; changes still in ${path}-wal are seen once SQLite checkpoints them`);
     }
+    const fullSig = this.walSeen ? `${main}|${wal}` : main;
     let contents;
     try {
       contents = await readMlflowSqlStore(path);
     } catch (err) {
       counters.corrupt++;
       diag.warn(`flowcept mlflow adapter: cannot read ${path} as an MLflow store (${(err as Error).message}); will try again when it changes`);
-      this.storeSignature = sig;
+      this.storeSignature = fullSig;
       return EMPTY;
     }
     this.countFile(path, counters);
@@ -166,13 +188,13 @@ export class MlflowSource implements AdapterSource {
     counters.records += contents.runs.length;
     const pending: Array<[string, RunMemo]> = [];
     const records = this.diff(contents.runs, path, "sqlite", pending);
-    return { records, changed: pending.length > 0, commit: this.commitFn(pending, () => (this.storeSignature = sig)) };
+    return { records, changed: pending.length > 0, commit: this.commitFn(pending, () => (this.storeSignature = fullSig)) };
   }
 
   private async scanFileStore(root: string, counters: AdapterCounters): Promise<SourceScan> {
     let entries;
     try {
-      entries = await listFileStoreRuns(root);
+      entries = await listFileStoreRuns(root, this.experiments);
     } catch (err) {
       counters.corrupt++;
       diag.warn(`flowcept mlflow adapter: cannot list the file store ${root}: ${(err as Error).message}`);
@@ -182,8 +204,8 @@ export class MlflowSource implements AdapterSource {
     const signatures: Array<[string, string]> = [];
     for (const entry of entries) {
       const memo = this.state.runs[entry.run_id];
-      const sig = await runDirSignature(entry.dir, !memo || !isTerminalMlflowStatus(memo.status));
-      if (this.runSignatures.get(entry.dir) === sig) continue;
+      const sig = runDirSignature(entry.dir, !memo || !isTerminalMlflowStatus(memo.status));
+      if (sig === undefined || this.runSignatures.get(entry.dir) === sig) continue;
       signatures.push([entry.dir, sig]);
       try {
         const c = await readFileStoreRun(entry);
@@ -208,11 +230,3 @@ export class MlflowSource implements AdapterSource {
   }
 }
 
-async function fileSignature(path: string): Promise<string> {
-  try {
-    const st = await stat(path);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
-  } catch {
-    return "-";
-  }
-}

@@ -5,9 +5,11 @@
  * are subdirectories). Other files (`*.org` copies, artifacts) are ignored.
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { diag } from "@opentelemetry/api";
 import { parse as parseYaml } from "yaml";
+import { listDirQuiet, statSignature } from "../adapters/fs-probe.js";
 import { isLaterMetric, type MlflowMetric, type MlflowRun } from "./mlflow-run.js";
 import { isTerminalMlflowStatus, mlflowStatusName } from "./mlflow-status.js";
 
@@ -28,12 +30,8 @@ export interface FileStoreRunDir {
 
 const RUN_PARTS = ["params", "metrics", "tags"] as const;
 
-async function listDir(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
+function listDir(dir: string): Dirent[] {
+  return listDirQuiet(dir) ?? [];
 }
 
 async function readYaml(path: string): Promise<Record<string, unknown> | undefined> {
@@ -58,70 +56,73 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Parsed experiment `meta.yaml` files by path, with the size and time they had, so unchanged ones are not parsed again. */
+export type ExperimentCache = Map<string, { signature: string; experiment: FileStoreExperiment | undefined }>;
+
 /**
- * Lists the runs of the store at `root`. Directories without a readable
- * `meta.yaml` (`.trash`, `models`, artifacts) are not experiments and are
- * passed over. Rejects only when a `meta.yaml` is not valid YAML.
+ * Lists the candidate runs of the store at `root`: the subdirectories of
+ * each experiment directory (one with a readable `meta.yaml`). Whether a
+ * candidate is a run (has its own `meta.yaml`) is left to
+ * {@link runDirSignature}, which looks at that file anyway. Directories that
+ * are not experiments (`.trash`, `models`) are passed over; so, with a
+ * warning, is an experiment whose `meta.yaml` is not valid YAML.
  */
-export async function listFileStoreRuns(root: string): Promise<FileStoreRunDir[]> {
+export async function listFileStoreRuns(root: string, cache: ExperimentCache = new Map()): Promise<FileStoreRunDir[]> {
   const out: FileStoreRunDir[] = [];
-  const expDirs = (await listDir(root)).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  const expDirs = listDir(root).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
   for (const name of expDirs) {
     const dir = join(root, name);
-    const meta = await readYaml(join(dir, "meta.yaml"));
-    if (!meta || meta.experiment_id === undefined) continue;
-    const experiment: FileStoreExperiment = {
-      experiment_id: String(meta.experiment_id),
-      name: str(meta.name),
-      lifecycle_stage: str(meta.lifecycle_stage),
-      dir,
-    };
-    const runDirs = (await listDir(dir)).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    for (const run of runDirs) {
+    const metaPath = join(dir, "meta.yaml");
+    const signature = statSignature(metaPath);
+    let cached = cache.get(metaPath);
+    if (!cached || cached.signature !== signature) {
+      let meta: Record<string, unknown> | undefined;
       try {
-        await stat(join(dir, run, "meta.yaml"));
-      } catch {
-        continue;
+        meta = signature === undefined ? undefined : await readYaml(metaPath);
+      } catch (err) {
+        diag.warn(`flowcept mlflow adapter: ${metaPath} is not valid YAML (${(err as Error).message}); its runs are left out until it changes`);
       }
-      out.push({ run_id: run, dir: join(dir, run), experiment });
+      const experiment =
+        meta && meta.experiment_id !== undefined
+          ? { experiment_id: String(meta.experiment_id), name: str(meta.name), lifecycle_stage: str(meta.lifecycle_stage), dir }
+          : undefined;
+      cached = { signature: signature ?? "-", experiment };
+      cache.set(metaPath, cached);
     }
+    const experiment = cached.experiment;
+    if (!experiment) continue;
+    const runDirs = listDir(dir).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    for (const run of runDirs) out.push({ run_id: run, dir: join(dir, run), experiment });
   }
   return out;
 }
 
 /** Files of one part (`params`, `metrics`, `tags`) of a run, keyed by MLflow key. */
-async function partFiles(dir: string, prefix = ""): Promise<Array<[string, string]>> {
+function partFiles(dir: string, prefix = ""): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const e of await listDir(dir)) {
+  for (const e of listDir(dir)) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await partFiles(path, `${prefix}${e.name}/`)));
+    if (e.isDirectory()) out.push(...partFiles(path, `${prefix}${e.name}/`));
     else if (e.isFile()) out.push([`${prefix}${e.name}`, path]);
   }
   return out;
 }
 
 /**
- * A cheap fingerprint of a run directory, to skip runs that did not change.
- * `deep` also covers every file's size and time (metric files grow in place
- * while a run is going); otherwise only `meta.yaml` and the part directories
- * (a new key adds a file) are looked at.
+ * A cheap fingerprint of a run directory, to skip runs that did not change;
+ * `undefined` when it has no `meta.yaml` (not a run). `deep` also covers
+ * every file's size and time (metric files grow in place while a run is
+ * going); otherwise only `meta.yaml` and the part directories (a new key
+ * adds a file) are looked at.
  */
-export async function runDirSignature(runDir: string, deep: boolean): Promise<string> {
-  const parts: string[] = [];
-  const sig = async (path: string): Promise<void> => {
-    try {
-      const st = await stat(path);
-      parts.push(`${st.size}:${st.mtimeMs}`);
-    } catch {
-      parts.push("-");
-    }
-  };
-  await sig(join(runDir, "meta.yaml"));
+export function runDirSignature(runDir: string, deep: boolean): string | undefined {
+  const meta = statSignature(join(runDir, "meta.yaml"));
+  if (meta === undefined) return undefined;
+  const parts: string[] = [meta];
   for (const part of RUN_PARTS) {
-    await sig(join(runDir, part));
-    if (deep) for (const [key, path] of await partFiles(join(runDir, part))) {
-      parts.push(key);
-      await sig(path);
+    parts.push(statSignature(join(runDir, part)) ?? "-");
+    if (deep) {
+      for (const [key, path] of partFiles(join(runDir, part))) parts.push(key, statSignature(path) ?? "-");
     }
   }
   return parts.join("|");
@@ -189,7 +190,7 @@ export async function readFileStoreRun(entry: FileStoreRunDir): Promise<FileStor
   };
   const terminal = isTerminalMlflowStatus(status);
   for (const part of RUN_PARTS) {
-    for (const [key, path] of (await partFiles(join(entry.dir, part))).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    for (const [key, path] of partFiles(join(entry.dir, part)).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       let text: string;
       try {
         text = await readFile(path, "utf8");

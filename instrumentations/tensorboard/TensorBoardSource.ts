@@ -1,4 +1,4 @@
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import protobuf from "protobufjs";
@@ -7,6 +7,7 @@ import type { AdapterConfig, TensorBoardLogTag } from "../adapters/adapter-confi
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
 import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
+import { statQuiet } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
 import { compact, contentDigest, jsonNumber, nowSeconds, stableUuid } from "../adapters/record-values.js";
 import { decodeEvent, type DecodedEvent, type ValueCategory } from "./event-decoder.js";
@@ -116,7 +117,7 @@ export class TensorBoardSource implements AdapterSource {
   }
 
   async scan(counters: AdapterCounters): Promise<SourceScan> {
-    const layout = await findEventFiles(this.target);
+    const layout = findEventFiles(this.target);
     if (!layout) {
       if (!this.missingLogged) diag.debug(`flowcept tensorboard adapter: ${this.target} does not exist yet`);
       this.missingLogged = true;
@@ -162,12 +163,9 @@ export class TensorBoardSource implements AdapterSource {
     let run = this.state.runs[rel];
     const stats = new Map<string, { size: number; ino: number }>();
     for (const name of names) {
-      try {
-        const st = await stat(join(dir, name));
-        stats.set(name, { size: st.size, ino: st.ino });
-      } catch {
-        // Removed between listing and stat: nothing to read.
-      }
+      // Missing when removed between listing and stat: nothing to read.
+      const st = statQuiet(join(dir, name));
+      if (st) stats.set(name, { size: st.size, ino: st.ino });
     }
     if (run) {
       for (const [name, st] of stats) {
@@ -255,7 +253,7 @@ export class TensorBoardSource implements AdapterSource {
   }
 
   private apply(run: RunState, ev: DecodedEvent, counters: AdapterCounters): void {
-    if (SKIPPED_KINDS.has(ev.kind)) counters.skipped++;
+    if (ev.kind !== "summary" && SKIPPED_KINDS.has(ev.kind)) counters.skipped++;
     counters.skipped += ev.skipped;
     const wall = ev.wall_time;
     if (wall > 0) {
@@ -264,7 +262,7 @@ export class TensorBoardSource implements AdapterSource {
     }
     const step = ev.step;
     for (const v of ev.values) {
-      const value = typeof v.value === "number" ? jsonNumber(v.value) : v.value;
+      const value = typeof v.value === "number" && !Number.isFinite(v.value) ? jsonNumber(v.value) : v.value;
       const t = run.tags[v.tag];
       if (!t) {
         run.tags[v.tag] = { value, step, wall_time: wall, count: 1, min_step: step, max_step: step, category: v.category };

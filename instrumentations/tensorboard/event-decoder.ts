@@ -49,7 +49,6 @@ type Long = { toNumber(): number };
 
 interface SummaryValueMessage {
   tag: string;
-  value?: string;
   simple_value: number;
   tensor: TensorMessage | null;
   metadata: { plugin_data: { plugin_name: string; content: Uint8Array } | null } | null;
@@ -58,8 +57,19 @@ interface SummaryValueMessage {
 interface EventMessage {
   wall_time: number;
   step: number | Long;
-  what?: EventKind;
   summary: { value: SummaryValueMessage[] } | null;
+}
+
+/** The members of `Event.what` other than `summary`, in field order. */
+const OTHER_KINDS: readonly EventKind[] = ["file_version", "graph_def", "log_message", "session_log", "tagged_run_metadata", "meta_graph_def"];
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Which member of `Event.what` the decoded message holds (protobufjs sets only fields present in the bytes). */
+function kindOf(msg: EventMessage): EventKind {
+  if (msg.summary) return "summary";
+  for (const k of OTHER_KINDS) if (hasOwn.call(msg, k)) return k;
+  return "none";
 }
 
 /**
@@ -74,7 +84,7 @@ export function decodeEvent(reader: protobuf.Reader, start: number, length: numb
   const out: DecodedEvent = {
     wall_time: msg.wall_time,
     step: typeof step === "number" ? step : step.toNumber(),
-    kind: msg.what ?? "none",
+    kind: kindOf(msg),
     values: [],
     hparams: [],
     skipped: 0,
@@ -87,9 +97,9 @@ export function decodeEvent(reader: protobuf.Reader, start: number, length: numb
       out.hparams.push(decodeHParams(plugin.content));
       continue;
     }
-    if (v.value === "simple_value") {
+    if (hasOwn.call(v, "simple_value")) {
       out.values.push({ tag: v.tag, category: "scalars", value: v.simple_value });
-    } else if (v.value === "tensor" && v.tensor) {
+    } else if (v.tensor) {
       const value = tensorScalar(v.tensor);
       if (value === undefined) out.skipped++;
       else out.values.push({ tag: v.tag, category: "tensors", value });

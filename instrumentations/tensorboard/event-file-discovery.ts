@@ -3,10 +3,9 @@
  * (the directory that holds them), as TensorBoard does: a file is an event
  * file when its name contains `tfevents`.
  */
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { diag } from "@opentelemetry/api";
+import { listDirQuiet, statQuiet } from "../adapters/fs-probe.js";
 
 /** Event files found under a logdir. */
 export interface EventFileLayout {
@@ -28,31 +27,25 @@ export function isEventFileName(name: string): boolean {
  * Lists the event files under `root` (a logdir, or one event file). Returns
  * `undefined` when `root` does not exist (yet).
  */
-export async function findEventFiles(root: string): Promise<EventFileLayout | undefined> {
-  let rootStat;
-  try {
-    rootStat = await stat(root);
-  } catch {
-    return undefined;
-  }
+export function findEventFiles(root: string): EventFileLayout | undefined {
+  const rootStat = statQuiet(root);
+  if (!rootStat) return undefined;
   if (rootStat.isFile()) {
     return { base: dirname(root), runs: new Map([[".", [basename(root)]]]) };
   }
   const found: Array<[string, string[]]> = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      diag.debug(`flowcept tensorboard adapter: cannot list ${dir}: ${(err as Error).message}`);
+  const walk = (dir: string, depth: number): void => {
+    const entries = listDirQuiet(dir);
+    if (!entries) {
+      diag.debug(`flowcept tensorboard adapter: cannot list ${dir}`);
       return;
     }
     const files = entries.filter((e) => e.isFile() && isEventFileName(e.name)).map((e) => e.name).sort();
     if (files.length) found.push([relative(root, dir) || ".", files]);
     if (depth >= MAX_DEPTH) return;
-    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name), depth + 1);
+    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name), depth + 1);
   };
-  await walk(root, 0);
+  walk(root, 0);
   found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { base: root, runs: new Map(found) };
 }

@@ -50,9 +50,13 @@ function u32(buf: Uint8Array, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 }
 
+// Reused for the 8 length bytes, so that checking a header allocates nothing.
+const lengthBytes = new Uint8Array(8);
+
 /** The payload length at `at` when the header there is intact, else -1. */
 function headerLength(buf: Uint8Array, at: number): number {
-  if (maskedCrc32c(buf.subarray(at, at + 8)) !== u32(buf, at + 8)) return -1;
+  for (let i = 0; i < 8; i++) lengthBytes[i] = buf[at + i]!;
+  if (maskedCrc32c(lengthBytes) !== u32(buf, at + 8)) return -1;
   const hi = u32(buf, at + 4);
   const len = hi * 0x1_0000_0000 + u32(buf, at);
   return len > TFRECORD_MAX_PAYLOAD_BYTES ? -1 : len;
@@ -68,7 +72,9 @@ function headerLength(buf: Uint8Array, at: number): number {
  * - A header with a bad checksum means the length cannot be trusted: the scan
  *   moves forward to the next offset that holds an intact header.
  */
-export function scanTfRecords(buf: Uint8Array, onRecord: (start: number, length: number) => void): TfRecordScan {
+export function scanTfRecords(input: Uint8Array, onRecord: (start: number, length: number) => void): TfRecordScan {
+  // A plain Uint8Array view: its subarrays are much cheaper to make than a Buffer's.
+  const buf = Buffer.isBuffer(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : input;
   const out: TfRecordScan = { consumed: 0, records: 0, damage: [] };
   const end = buf.length;
   let pos = 0;
