@@ -79,6 +79,24 @@ async function idleCpu(kind: AdapterKind, path: string, intervalSec: number, win
   return { cpu, scans };
 }
 
+/** CPU share of the process with only a timer firing every `intervalSec` (what any poller pays). */
+async function timerOnlyCpu(intervalSec: number, windows: number, windowSec: number): Promise<number> {
+  const timer = setInterval(() => {}, intervalSec * 1000);
+  const cpu: number[] = [];
+  try {
+    for (let w = 0; w < windows; w++) {
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await new Promise((r) => setTimeout(r, windowSec * 1000));
+      const used = process.cpuUsage(cpu0);
+      cpu.push(((used.user + used.system) / (Number(process.hrtime.bigint() - t0) / 1e3)) * 100);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  return median(cpu);
+}
+
 /** Runs the adapter benchmarks and prints medians next to the targets. */
 export async function run(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "fc-bench-adapters-"));
@@ -110,6 +128,8 @@ export async function run(): Promise<void> {
     console.log(row("MLflow 1.23 file store scan (1 run, 47 files), ms", median(files).toFixed(1), "-", true));
 
     const windows = 5;
+    const baseline = await timerOnlyCpu(0.1, windows, 1);
+    console.log(row("idle process baseline CPU %, a bare 0.1 s timer (for comparison)", baseline.toFixed(2), "-", true));
     for (const [kind, path, label] of [
       ["tensorboard", lightningCopy, "TensorBoard logdir"],
       ["mlflow", MLFLOW_DB, "MLflow SQLite store"],

@@ -28,3 +28,22 @@ export interface AdapterSource {
   /** Restores a persisted state; returns false (and keeps a fresh state) when it does not fit. */
   importState(state: unknown): boolean;
 }
+
+/** The persisted state every source keeps: a version, the watched path, and what it knows per run. */
+export interface SourceState<Run> {
+  version: 1;
+  /** Absolute path the state was made for. */
+  target: string;
+  runs: Record<string, Run>;
+}
+
+/** A fresh {@link SourceState}. */
+export function newSourceState<Run>(target: string): SourceState<Run> {
+  return { version: 1, target, runs: {} };
+}
+
+/** True when `state` (read from a state file) is a {@link SourceState} made for `target`. */
+export function isSourceStateFor(state: unknown, target: string): boolean {
+  const s = state as Partial<SourceState<unknown>> | null;
+  return !!s && s.version === 1 && s.target === target && typeof s.runs === "object" && s.runs !== null;
+}

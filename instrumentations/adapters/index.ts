@@ -1,7 +1,8 @@
 export { createAdapter } from "./create-adapter.js";
 export { ObservabilityAdapter } from "./ObservabilityAdapter.js";
 export type { DataAdapter, AdapterSink, AdapterOptions } from "./data-adapter.js";
-export type { AdapterSource, SourceScan } from "./adapter-source.js";
+export { isSourceStateFor, newSourceState } from "./adapter-source.js";
+export type { AdapterSource, SourceScan, SourceState } from "./adapter-source.js";
 export {
   ADAPTER_KINDS,
   adapterConfigFromSettings,

@@ -4,7 +4,7 @@ import { diag } from "@opentelemetry/api";
 import type { TaskRecord } from "../../lib/records.js";
 import type { AdapterConfig } from "../adapters/adapter-config.js";
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
-import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
+import { isSourceStateFor, newSourceState, type AdapterSource, type SourceScan, type SourceState } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
 import { statQuiet, statSignature } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
@@ -21,11 +21,7 @@ interface RunMemo {
   status: string;
 }
 
-interface MlflowState {
-  version: 1;
-  target: string;
-  runs: Record<string, RunMemo>;
-}
+type MlflowState = SourceState<RunMemo>;
 
 /**
  * `file_path` as a path: a plain path, a `sqlite:///` tracking URI (three
@@ -78,7 +74,7 @@ export class MlflowSource implements AdapterSource {
     private readonly opts: AdapterOptions = {},
   ) {
     this.target = mlflowStorePath(config.file_path);
-    this.state = { version: 1, target: this.target, runs: {} };
+    this.state = newSourceState<RunMemo>(this.target);
     this.keepParam = nameFilter(config.log_params);
     this.keepMetric = nameFilter(config.log_metrics);
   }
@@ -88,9 +84,8 @@ export class MlflowSource implements AdapterSource {
   }
 
   importState(state: unknown): boolean {
-    const s = state as Partial<MlflowState> | null;
-    if (!s || s.version !== 1 || s.target !== this.target || typeof s.runs !== "object" || s.runs === null) return false;
-    this.state = s as MlflowState;
+    if (!isSourceStateFor(state, this.target)) return false;
+    this.state = state as MlflowState;
     return true;
   }
 

@@ -5,7 +5,7 @@ import protobuf from "protobufjs";
 import { Status, type JsonObject, type JsonValue, type StatusValue, type TaskRecord } from "../../lib/records.js";
 import type { AdapterConfig, TensorBoardLogTag } from "../adapters/adapter-config.js";
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
-import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
+import { isSourceStateFor, newSourceState, type AdapterSource, type SourceScan, type SourceState } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
 import { statQuiet } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
@@ -59,11 +59,7 @@ interface RunState {
   emitted?: string;
 }
 
-interface TensorBoardState {
-  version: 1;
-  target: string;
-  runs: Record<string, RunState>;
-}
+type TensorBoardState = SourceState<RunState>;
 
 /** New bytes are read in pieces of at most this size. */
 const READ_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -98,7 +94,7 @@ export class TensorBoardSource implements AdapterSource {
     private readonly opts: AdapterOptions = {},
   ) {
     this.target = resolve(config.file_path);
-    this.state = { version: 1, target: this.target, runs: {} };
+    this.state = newSourceState<RunState>(this.target);
     this.categories = new Set(config.log_tags);
     this.keepMetric = nameFilter(config.log_metrics);
     this.keepSeries = nameFilter(config.series_tags);
@@ -110,9 +106,8 @@ export class TensorBoardSource implements AdapterSource {
   }
 
   importState(state: unknown): boolean {
-    const s = state as Partial<TensorBoardState> | null;
-    if (!s || s.version !== 1 || s.target !== this.target || typeof s.runs !== "object" || s.runs === null) return false;
-    this.state = s as TensorBoardState;
+    if (!isSourceStateFor(state, this.target)) return false;
+    this.state = state as TensorBoardState;
     return true;
   }
 
