@@ -1,5 +1,6 @@
 export { createAdapter } from "./create-adapter.js";
 export { ObservabilityAdapter } from "./ObservabilityAdapter.js";
+export { PersistentSource } from "./PersistentSource.js";
 export type { DataAdapter, AdapterSink, AdapterOptions } from "./data-adapter.js";
 export { isSourceStateFor, newSourceState } from "./adapter-source.js";
 export type { AdapterSource, SourceScan, SourceState } from "./adapter-source.js";

@@ -4,10 +4,11 @@ import { diag } from "@opentelemetry/api";
 import type { TaskRecord } from "../../lib/records.js";
 import type { AdapterConfig } from "../adapters/adapter-config.js";
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
-import { isSourceStateFor, newSourceState, type AdapterSource, type SourceScan, type SourceState } from "../adapters/adapter-source.js";
+import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
 import { statQuiet, statSignature } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
+import { PersistentSource } from "../adapters/PersistentSource.js";
 import { contentDigest, stableUuid } from "../adapters/record-values.js";
 import { listFileStoreRuns, readFileStoreRun, runDirSignature, type ExperimentCache } from "./mlflow-file-store.js";
 import { mlflowRunToTask, type MlflowRun } from "./mlflow-run.js";
@@ -20,8 +21,6 @@ interface RunMemo {
   /** MLflow status at that time. */
   status: string;
 }
-
-type MlflowState = SourceState<RunMemo>;
 
 /**
  * `file_path` as a path: a plain path, a `sqlite:///` tracking URI (three
@@ -53,10 +52,8 @@ function byStart(a: MlflowRun, b: MlflowRun): number {
  * first seen and again whenever its record changes (a RUNNING run that
  * finishes, metrics logged later); an unchanged store is not read at all.
  */
-export class MlflowSource implements AdapterSource {
+export class MlflowSource extends PersistentSource<RunMemo> implements AdapterSource {
   readonly kind = "mlflow" as const;
-  readonly target: string;
-  private state: MlflowState;
   private readonly keepParam: NameFilter;
   private readonly keepMetric: NameFilter;
   /** Fingerprint of the SQLite file when last read (not persisted: a restart reads the store once). */
@@ -73,20 +70,9 @@ export class MlflowSource implements AdapterSource {
     config: AdapterConfig,
     private readonly opts: AdapterOptions = {},
   ) {
-    this.target = mlflowStorePath(config.file_path);
-    this.state = newSourceState<RunMemo>(this.target);
+    super(mlflowStorePath(config.file_path));
     this.keepParam = nameFilter(config.log_params);
     this.keepMetric = nameFilter(config.log_metrics);
-  }
-
-  exportState(): unknown {
-    return this.state;
-  }
-
-  importState(state: unknown): boolean {
-    if (!isSourceStateFor(state, this.target)) return false;
-    this.state = state as MlflowState;
-    return true;
   }
 
   async scan(counters: AdapterCounters): Promise<SourceScan> {

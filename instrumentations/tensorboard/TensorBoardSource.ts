@@ -5,10 +5,11 @@ import protobuf from "protobufjs";
 import { Status, type JsonObject, type JsonValue, type StatusValue, type TaskRecord } from "../../lib/records.js";
 import type { AdapterConfig, TensorBoardLogTag } from "../adapters/adapter-config.js";
 import type { AdapterCounters } from "../adapters/adapter-counters.js";
-import { isSourceStateFor, newSourceState, type AdapterSource, type SourceScan, type SourceState } from "../adapters/adapter-source.js";
+import type { AdapterSource, SourceScan } from "../adapters/adapter-source.js";
 import type { AdapterOptions } from "../adapters/data-adapter.js";
 import { statQuiet } from "../adapters/fs-probe.js";
 import { nameFilter, type NameFilter } from "../adapters/name-filter.js";
+import { PersistentSource } from "../adapters/PersistentSource.js";
 import { compact, contentDigest, jsonNumber, nowSeconds, stableUuid } from "../adapters/record-values.js";
 import { decodeEvent, type DecodedEvent, type ValueCategory } from "./event-decoder.js";
 import { findEventFiles } from "./event-file-discovery.js";
@@ -59,8 +60,6 @@ interface RunState {
   emitted?: string;
 }
 
-type TensorBoardState = SourceState<RunState>;
-
 /** New bytes are read in pieces of at most this size. */
 const READ_CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -79,10 +78,8 @@ function newRun(taskId: string): RunState {
  * files and the logdir. A run is emitted again only when what it records
  * changed.
  */
-export class TensorBoardSource implements AdapterSource {
+export class TensorBoardSource extends PersistentSource<RunState> implements AdapterSource {
   readonly kind = "tensorboard" as const;
-  readonly target: string;
-  private state: TensorBoardState;
   private readonly categories: Set<TensorBoardLogTag>;
   private readonly keepMetric: NameFilter;
   private readonly keepSeries: NameFilter;
@@ -93,22 +90,11 @@ export class TensorBoardSource implements AdapterSource {
     config: AdapterConfig,
     private readonly opts: AdapterOptions = {},
   ) {
-    this.target = resolve(config.file_path);
-    this.state = newSourceState<RunState>(this.target);
+    super(resolve(config.file_path));
     this.categories = new Set(config.log_tags);
     this.keepMetric = nameFilter(config.log_metrics);
     this.keepSeries = nameFilter(config.series_tags);
     this.workflowId = opts.workflowId ?? stableUuid(`tensorboard:${this.target}`);
-  }
-
-  exportState(): unknown {
-    return this.state;
-  }
-
-  importState(state: unknown): boolean {
-    if (!isSourceStateFor(state, this.target)) return false;
-    this.state = state as TensorBoardState;
-    return true;
   }
 
   async scan(counters: AdapterCounters): Promise<SourceScan> {
