@@ -2,9 +2,10 @@
  * `npm run bench [-- name...]`: runs the benchmark modules in this folder
  * (each exports `run()`), all of them by default.
  */
+import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
 
-const suites: Record<string, () => Promise<void>> = { capture };
+const suites: Record<string, () => Promise<void>> = { capture, adapters };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);

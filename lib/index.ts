@@ -41,3 +41,5 @@ export type { JsonlRecordExporterOptions } from "../exporters/JsonlRecordExporte
 export { TelemetrySampler, sharedTelemetrySampler, telemetrySummary, collectMachineInfo, redactEnvironment, TELEMETRY_BLOCKS } from "./telemetry/index.js";
 export type { TelemetrySamplerOptions, TelemetryToggles, TelemetryBlockName } from "./telemetry/index.js";
 export { RawJson, materializeRecord } from "./raw-json.js";
+export { createAdapter, watchCommand, WATCH_COMMAND_USAGE, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig, ADAPTER_KINDS } from "../instrumentations/adapters/index.js";
+export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters } from "../instrumentations/adapters/index.js";
