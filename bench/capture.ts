@@ -98,6 +98,33 @@ export async function run(): Promise<void> {
     registerFlowcept();
     await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(JSONL store)"), ROUNDS)));
 
+    heading("telemetry overhead per task: flowceptTask with cpu+mem+disk+network telemetry vs without, same run (JSONL store)");
+    configure({ telemetry_capture: { cpu: true, mem: true, disk: true, network: true } });
+    const withTel = flowceptTask(function telemetryOn(x: number) {
+      return x + 1;
+    });
+    const withoutTel = flowceptTask({ captureTelemetry: false }, function telemetryOff(x: number) {
+      return x + 1;
+    });
+    await Flowcept.run({ workflowName: "bench-telemetry" }, async () => {
+      const tel = await interleave(
+        [
+          { name: "flowceptTask, telemetry off", run: () => timeOps(N / 4, (i) => (sink += withoutTel(i))) },
+          { name: "flowceptTask, cpu+mem+disk+network", run: () => timeOps(N / 4, (i) => (sink += withTel(i))) },
+        ],
+        ROUNDS,
+      );
+      const off = median(tel.get("flowceptTask, telemetry off")!);
+      const on = median(tel.get("flowceptTask, cpu+mem+disk+network")!);
+      process.stdout.write(`${table([
+        ["case", "median/call"],
+        ["flowceptTask, telemetry off", fmtNs(off)],
+        ["flowceptTask, cpu+mem+disk+network", fmtNs(on)],
+        ["overhead of telemetry per task", fmtNs(on - off)],
+      ])}\n`);
+    });
+    resetSettings();
+
     heading("end-to-end: 1M tasks into the JSONL store (single run each)");
     const e2e = [["path", "tasks/s (wall)", "tasks/s (CPU)", "records on disk", "lost", "peak RSS"]];
     for (const [label, make] of [

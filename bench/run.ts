@@ -4,8 +4,9 @@
  */
 import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
+import { run as telemetry } from "./telemetry.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, adapters };
+const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);
