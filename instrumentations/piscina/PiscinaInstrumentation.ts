@@ -20,6 +20,9 @@ const SUPPORTED = [">=4.0.0 <6"];
  * one, so one patch covers both.
  */
 export class PiscinaInstrumentation extends InstrumentationBase<PiscinaInstrumentationConfig> {
+  // `declare`: the base constructor already enables (and may patch) before field initialisers would run.
+  declare private patched: Set<PiscinaLike> | undefined;
+
   constructor(config: PiscinaInstrumentationConfig = {}) {
     super("flowcept-otel/instrumentation-piscina", VERSION, config);
   }
@@ -43,11 +46,18 @@ export class PiscinaInstrumentation extends InstrumentationBase<PiscinaInstrumen
     this.patchModule(loadedModule("piscina") as PiscinaModule | undefined);
   }
 
+  override disable(): void {
+    super.disable();
+    for (const proto of this.patched ?? []) if ((proto.run as { __wrapped?: boolean }).__wrapped) this._unwrap(proto, "run");
+    this.patched?.clear();
+  }
+
   /** Patches `Piscina.prototype.run` of a loaded piscina module. */
   patchModule<E extends PiscinaModule | undefined>(exports: E): E {
     const proto = classOf(exports)?.prototype;
     const run = proto?.run as (PiscinaLike["run"] & { __wrapped?: boolean }) | undefined;
     if (!proto || typeof run !== "function" || run.__wrapped) return exports;
+    (this.patched ??= new Set()).add(proto);
     const config = () => this.getConfig();
     this._wrap(proto, "run", (original) =>
       function (this: PiscinaLike, task: unknown, runOptions?: Record<string, unknown>) {

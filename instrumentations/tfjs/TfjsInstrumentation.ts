@@ -22,6 +22,9 @@ const SUPPORTED = [">=3.0.0 <5"];
  * so one patch covers both.
  */
 export class TfjsInstrumentation extends InstrumentationBase<TfjsInstrumentationConfig> {
+  // `declare`: the base constructor already enables (and may patch) before field initialisers would run.
+  declare private patched: Set<Proto> | undefined;
+
   constructor(config: TfjsInstrumentationConfig = {}) {
     super("flowcept-otel/instrumentation-tfjs", VERSION, config);
   }
@@ -43,6 +46,7 @@ export class TfjsInstrumentation extends InstrumentationBase<TfjsInstrumentation
   patchModule<E extends Record<string, unknown> | undefined>(exports: E): E {
     const config = () => this.getConfig();
     for (const proto of prototypes(exports)) {
+      (this.patched ??= new Set()).add(proto);
       for (const method of FORWARD_METHODS) {
         const fn = proto[method];
         if (typeof fn !== "function" || (fn as { __wrapped?: boolean }).__wrapped || !Object.prototype.hasOwnProperty.call(proto, method)) continue;
@@ -65,8 +69,18 @@ export class TfjsInstrumentation extends InstrumentationBase<TfjsInstrumentation
     return exports;
   }
 
+  override disable(): void {
+    super.disable();
+    for (const proto of this.patched ?? []) this.unpatchProto(proto);
+    this.patched?.clear();
+  }
+
   private unpatchModule(exports?: Record<string, unknown>): void {
-    for (const proto of prototypes(exports)) for (const m of [...FORWARD_METHODS, ...FIT_METHODS]) if ((proto[m] as { __wrapped?: boolean } | undefined)?.__wrapped) this._unwrap(proto, m);
+    for (const proto of prototypes(exports)) this.unpatchProto(proto);
+  }
+
+  private unpatchProto(proto: Proto): void {
+    for (const m of [...FORWARD_METHODS, ...FIT_METHODS]) if ((proto[m] as { __wrapped?: boolean } | undefined)?.__wrapped) this._unwrap(proto, m);
   }
 }
 
