@@ -28,6 +28,11 @@ type AnyFunction = (this: any, ...args: any[]) => any;
 let activeForward: ModelCapture | undefined;
 const patchedLayers = new WeakSet<object>();
 
+/** Layers get and return one-element arrays of tensors: recorded as the tensor. */
+function single(v: unknown): unknown {
+  return Array.isArray(v) && v.length === 1 ? v[0] : v;
+}
+
 function forwardJson(field: Record<string, unknown> | undefined, extra?: Record<string, unknown>): string | undefined {
   if (field === undefined && extra === undefined) return undefined;
   return JSON.stringify({ ...field, ...extra });
@@ -197,7 +202,7 @@ export class ModelCapture {
         }
       })();
       const used: Record<string, unknown> = { layer: layer.name ?? null };
-      if (inspect) Object.assign(used, tensorsField(args[0], backend, this.settings.tensorValues));
+      if (inspect) Object.assign(used, tensorsField(single(args[0]), backend, this.settings.tensorValues));
       started = startTaskSpan(className ?? layer.name ?? "layer", { [ATTR.SUBTYPE]: CHILD_FORWARD, [ATTR.USED]: JSON.stringify(used) }, telemetry, this.workflowId, this.campaignId);
     } catch (err) {
       diag.error(`flowcept: layer forward not captured: ${errorMessage(err)}`);
@@ -210,7 +215,7 @@ export class ModelCapture {
       endTaskError(started.span, err, telemetry);
       throw err;
     }
-    endTaskOk(started.span, inspect ? forwardJson(tensorsField(y, backend, this.settings.tensorValues)) : undefined, telemetry);
+    endTaskOk(started.span, inspect ? forwardJson(tensorsField(single(y), backend, this.settings.tensorValues)) : undefined, telemetry);
     return y;
   }
 }
