@@ -41,3 +41,5 @@ export type { JsonlRecordExporterOptions } from "../exporters/JsonlRecordExporte
 export { TelemetrySampler, sharedTelemetrySampler, telemetrySummary, collectMachineInfo, redactEnvironment, TELEMETRY_BLOCKS } from "./telemetry/index.js";
 export type { TelemetrySamplerOptions, TelemetryToggles, TelemetryBlockName } from "./telemetry/index.js";
 export { RawJson, materializeRecord } from "./raw-json.js";
+export { agentFlowceptTask, instrumentMcpServer, McpInstrumentation, flowceptModel, TfjsInstrumentation, instrumentPiscina, PiscinaInstrumentation, runInWorker, serveWorkerTasks, autoInstrumentations } from "../instrumentations/index.js";
+export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig, FlowceptModelOptions, TfjsInstrumentationConfig, PiscinaInstrumentationConfig, RunInWorkerOptions, WorkerTaskOptions, InstrumentationName } from "../instrumentations/index.js";
