@@ -3,8 +3,9 @@
  * (each exports `run()`), all of them by default.
  */
 import { run as capture } from "./capture.js";
+import { run as instrumentations } from "./instrumentations.js";
 
-const suites: Record<string, () => Promise<void>> = { capture };
+const suites: Record<string, () => Promise<void>> = { capture, instrumentations };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -2,7 +2,7 @@ import { context, diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/attributes.js";
 import { captureConfig } from "../../lib/capture-config.js";
 import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/flowcept-task.js";
-import { toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
+import { isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
 import type { JsonObject } from "../../lib/records.js";
 import { fieldJson } from "../../lib/task-binding.js";
 import { endTaskError, endTaskOk, errorMessage, isThenable, startTaskSpan } from "../../lib/task-span.js";
@@ -77,10 +77,44 @@ function errorText(result: Record<string, unknown>): string {
   return "tool returned isError";
 }
 
+/**
+ * JSON of a typical tool result without the general conversion: a plain
+ * object whose values are simple or arrays of flat plain objects of short
+ * strings, numbers and booleans (MCP's `content` items). Undefined when the
+ * result is anything else.
+ */
+function plainResultJson(value: Record<string, unknown>, limits: JsonSafeLimits): string | undefined {
+  let budget = limits.maxBytes;
+  for (const k in value) {
+    const v = value[k];
+    if (isSecretKey(k)) return undefined;
+    if (v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)) || v === undefined) continue;
+    if (typeof v === "string") {
+      if (v.length > limits.maxStringLength) return undefined;
+      budget -= v.length;
+      continue;
+    }
+    if (!Array.isArray(v)) return undefined;
+    for (const item of v) {
+      if (!isPlainObject(item)) return undefined;
+      for (const ik in item) {
+        const iv = item[ik];
+        if (isSecretKey(ik)) return undefined;
+        if (typeof iv === "string") {
+          if (iv.length > limits.maxStringLength) return undefined;
+          budget -= iv.length;
+        } else if (!(iv === null || typeof iv === "boolean" || (typeof iv === "number" && Number.isFinite(iv)))) return undefined;
+      }
+    }
+  }
+  return budget > 0 ? JSON.stringify(value) : undefined;
+}
+
 function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined {
   if (value === undefined) return undefined;
   try {
-    return fieldJson(isPlainObject(value) ? value : { arg_0: value }, limits);
+    if (isPlainObject(value)) return plainResultJson(value, limits) ?? fieldJson(value, limits);
+    return fieldJson({ arg_0: value }, limits);
   } catch (err) {
     return JSON.stringify({ error: `result not recorded: ${errorMessage(err)}` });
   }

@@ -28,6 +28,8 @@ export interface TaskEnvelope {
   /** The workflow scope the task was submitted in, if any. */
   scope?: { workflowId: string; campaignId: string; traceId: string; rootSpanId: string; persist: boolean; workflowName?: string; agentId?: string };
   settings: WorkerCaptureSettings;
+  /** False: the worker does not announce the start; the RUNNING message is written with the reply. */
+  announce?: boolean;
   /** The user's data. */
   task: unknown;
   /** Worker module and export to run (pools that pick the function per task). */

@@ -69,7 +69,7 @@ export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => 
   let ctx: Context = ROOT_CONTEXT;
   try {
     ensurePipeline(env.settings);
-    announce({ taskId: env.taskId, threadId, startedAt });
+    if (env.announce !== false) announce({ taskId: env.taskId, threadId, startedAt });
     ctx = taskContext(env);
   } catch (err) {
     diag.error(`flowcept: worker task context not restored: ${(err as Error)?.message ?? err}`);

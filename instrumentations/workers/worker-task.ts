@@ -29,6 +29,12 @@ export interface WorkerTaskOptions {
   tags?: string | readonly string[];
   customMetadata?: Record<string, unknown>;
   subtype?: string;
+  /**
+   * The worker announces each task's start as it happens, so the RUNNING
+   * message is written while the task runs (default). False saves that
+   * cross-thread message: the RUNNING message is then written with the result.
+   */
+  liveStart?: boolean;
 }
 
 /** A task being submitted. */
@@ -125,6 +131,7 @@ export async function submitWorkerTask(sub: WorkerTaskSubmission, submit: (envel
       task: sub.task,
       ...sub.extra,
     };
+    if (o.liveStart === false) envelope.announce = false;
     if (s !== undefined) {
       envelope.scope = { workflowId: s.workflowId, campaignId: s.campaignId, traceId: s.traceId, rootSpanId: s.rootSpanId, persist: s.persist };
       if (s.workflowName !== undefined) envelope.scope.workflowName = s.workflowName;
@@ -132,7 +139,7 @@ export async function submitWorkerTask(sub: WorkerTaskSubmission, submit: (envel
     }
     p = { span, address: sub.poolName, runningSent: false };
     pending.set(envelope.taskId, p);
-    listen();
+    if (o.liveStart !== false) listen();
   } catch (err) {
     diag.error(`flowcept: worker task ${sub.activityId} not captured: ${errorMessage(err)}`);
     return submit(sub.task);
