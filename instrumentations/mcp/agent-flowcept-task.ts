@@ -1,11 +1,12 @@
-import { context, diag, type Attributes } from "@opentelemetry/api";
+import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/attributes.js";
 import { captureConfig } from "../../lib/capture-config.js";
 import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/flowcept-task.js";
 import { isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
 import type { JsonObject } from "../../lib/records.js";
 import { fieldJson } from "../../lib/task-binding.js";
-import { endTaskError, endTaskOk, errorMessage, isThenable, startTaskSpan } from "../../lib/task-span.js";
+import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
+import { runTaskBody } from "../run-task-body.js";
 import { wantTelemetry } from "../../lib/task-telemetry.js";
 import { recordAgentOnce } from "./agent-record.js";
 
@@ -208,27 +209,7 @@ export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: Ag
         endTaskError(span, errorText(value as Record<string, unknown>), telemetry);
       } else endTaskOk(span, generated, telemetry);
     };
-    let result: unknown;
-    try {
-      result = context.with(started.context, handler, this as never, ...callArgs);
-    } catch (err) {
-      endTaskError(span, err, telemetry);
-      throw err;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          finish(value);
-          return value;
-        },
-        (err: unknown) => {
-          endTaskError(span, err, telemetry);
-          throw err;
-        },
-      );
-    }
-    finish(result);
-    return result;
+    return runTaskBody(started.context, handler, this, callArgs, finish, (err) => endTaskError(span, err, telemetry));
   };
   Object.defineProperty(wrapper, TOOL_HOST, { value: host });
   return keepIdentity(wrapper, handler);

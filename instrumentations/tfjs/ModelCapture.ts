@@ -1,4 +1,4 @@
-import { context, diag, type Attributes } from "@opentelemetry/api";
+import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/attributes.js";
 import { captureConfig } from "../../lib/capture-config.js";
 import { nowSeconds } from "../../lib/clock.js";
@@ -8,7 +8,8 @@ import { newUuid } from "../../lib/ids.js";
 import { toJsonObject } from "../../lib/json-safe.js";
 import type { WorkflowRecord } from "../../lib/records.js";
 import { ensureFlowceptPipeline } from "../../lib/register-flowcept.js";
-import { endTaskError, endTaskOk, errorMessage, isThenable, startTaskSpan } from "../../lib/task-span.js";
+import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
+import { runTaskBody } from "../run-task-body.js";
 import { wantTelemetry } from "../../lib/task-telemetry.js";
 import { VERSION } from "../../lib/version.js";
 import { currentScope } from "../../lib/workflow-scope.js";
@@ -147,30 +148,12 @@ export class ModelCapture {
       }
       endTaskOk(span, generated, telemetry);
     };
-    let y: unknown;
     activeForward = this;
     try {
-      y = context.with(started.context, original, self as never, ...args);
-    } catch (err) {
-      endTaskError(span, err, telemetry);
-      throw err;
+      return runTaskBody(started.context, original, self, args, end, (err) => endTaskError(span, err, telemetry));
     } finally {
       activeForward = undefined;
     }
-    if (isThenable(y)) {
-      return y.then(
-        (v) => {
-          end(v);
-          return v;
-        },
-        (err: unknown) => {
-          endTaskError(span, err, telemetry);
-          throw err;
-        },
-      );
-    }
-    end(y);
-    return y;
   }
 
   /** Wraps each layer's `call` so that, inside this model's forward calls, each layer is a `child_forward` task. */
@@ -208,14 +191,14 @@ export class ModelCapture {
       diag.error(`flowcept: layer forward not captured: ${errorMessage(err)}`);
       return original.apply(layer, args);
     }
-    let y: unknown;
-    try {
-      y = context.with(started.context, original, layer as never, ...args);
-    } catch (err) {
-      endTaskError(started.span, err, telemetry);
-      throw err;
-    }
-    endTaskOk(started.span, inspect ? forwardJson(tensorsField(single(y), backend, this.settings.tensorValues)) : undefined, telemetry);
-    return y;
+    const span = started.span;
+    return runTaskBody(
+      started.context,
+      original,
+      layer,
+      args,
+      (y) => endTaskOk(span, inspect ? forwardJson(tensorsField(single(y), backend, this.settings.tensorValues)) : undefined, telemetry),
+      (err) => endTaskError(span, err, telemetry),
+    );
   }
 }
