@@ -5,8 +5,9 @@
 import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
 import { run as telemetry } from "./telemetry.js";
+import { run as instrumentations } from "./instrumentations.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters };
+const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);
