@@ -1,5 +1,6 @@
 import type { ExportResult } from "@opentelemetry/core";
 import type { FlowceptRecord } from "./records.js";
+import type { RawJson } from "./raw-json.js";
 
 /**
  * A provenance exporter: the destination of Flowcept records (local JSONL store,
@@ -27,4 +28,10 @@ export interface RecordExporter {
    * skipped for workflows started with `startPersistence: false`.
    */
   readonly kind?: "local" | "database";
+  /**
+   * True when the exporter handles {@link RawJson} values (pre-serialised JSON
+   * text, e.g. by splicing them into its output). Otherwise records reach it
+   * as plain JSON objects.
+   */
+  readonly acceptsRawJson?: boolean;
 }

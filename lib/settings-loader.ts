@@ -18,7 +18,7 @@ import {
 } from "./settings.js";
 
 let cached: FlowceptSettings | undefined;
-let cachedPath: string | null | undefined;
+let cachedEnv: string | undefined;
 let programmatic: SettingsOverrides[] = [];
 let generation = 0;
 
@@ -58,17 +58,19 @@ function envOverrides(): SettingsOverrides {
 }
 
 /**
- * The resolved settings. Throws {@link FlowceptSettingsError} when the
- * settings file is invalid.
+ * The resolved settings, re-read when `FLOWCEPT_SETTINGS_PATH` changed since
+ * the last read. Throws {@link FlowceptSettingsError} when the settings file
+ * is invalid.
  */
 export function getSettings(): FlowceptSettings {
+  const envPath = process.env.FLOWCEPT_SETTINGS_PATH;
+  if (cached && cachedEnv === envPath) return cached;
   const path = settingsFilePath();
-  if (cached && cachedPath === path) return cached;
   let s = path ? readSettingsFile(path) : defaultSettings();
   s = mergeSettings(s, envOverrides(), "environment");
   for (const o of programmatic) s = mergeSettings(s, o, "configure()");
   cached = s;
-  cachedPath = path;
+  cachedEnv = envPath;
   generation++;
   return s;
 }
@@ -88,7 +90,7 @@ export function getSettingsSafe(): FlowceptSettings {
     }
     cached = defaultSettings();
     for (const o of programmatic) cached = mergeSettings(cached, o, "configure()");
-    cachedPath = settingsFilePath();
+    cachedEnv = process.env.FLOWCEPT_SETTINGS_PATH;
     generation++;
     return cached;
   }
@@ -108,6 +110,7 @@ export function configure(overrides: SettingsOverrides): FlowceptSettings {
   mergeSettings(defaultSettings(), overrides, "configure()"); // validate before keeping it
   programmatic.push(structuredClone(overrides));
   cached = undefined;
+  generation++;
   warned = false;
   return getSettingsSafe();
 }
@@ -117,4 +120,5 @@ export function resetSettings(): void {
   programmatic = [];
   cached = undefined;
   warned = false;
+  generation++;
 }

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configure, getSettings, resetSettings } from "../lib/settings-loader.js";
-import { FlowceptSettingsError } from "../lib/settings.js";
+import { configure, getSettings, resetSettings } from "../../lib/settings-loader.js";
+import { FlowceptSettingsError } from "../../lib/settings.js";
 
 describe("settings", () => {
   const saved = process.env.FLOWCEPT_SETTINGS_PATH;

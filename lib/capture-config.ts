@@ -1,0 +1,32 @@
+import type { JsonSafeLimits } from "./json-safe.js";
+import { getSettingsSafe, settingsGeneration } from "./settings-loader.js";
+import { telemetryConfigured } from "./task-telemetry.js";
+
+/** What the capture paths need from settings, derived once per settings change. */
+export interface CaptureConfig {
+  /** `instrumentation.enabled`: when false every wrapper is a pass-through. */
+  enabled: boolean;
+  limits: JsonSafeLimits;
+  /** Whether any task telemetry block is on in `telemetry_capture`. */
+  telemetry: boolean;
+}
+
+let cached: CaptureConfig | undefined;
+let cachedGen = -1;
+
+/** The capture configuration for the current settings (cheap: cached). */
+export function captureConfig(): CaptureConfig {
+  if (cached !== undefined && cachedGen === settingsGeneration()) return cached;
+  const s = getSettingsSafe();
+  cached = {
+    enabled: s.instrumentation.enabled !== false,
+    limits: {
+      maxBytes: s.project.max_value_bytes,
+      maxStringLength: s.project.max_string_length,
+      maxDepth: s.project.max_depth,
+    },
+    telemetry: telemetryConfigured(s.telemetry_capture),
+  };
+  cachedGen = settingsGeneration();
+  return cached;
+}

@@ -1,0 +1,38 @@
+/**
+ * JSON text carried as is. The span mapping wraps JSON attributes (`used`,
+ * `generated`, telemetry…) in `RawJson` instead of parsing them, so the local
+ * store can write them without a parse/serialise round trip. `JSON.stringify`
+ * sees the parsed value (through `toJSON`); exporters that need objects call
+ * {@link materializeRecord}.
+ */
+import type { FlowceptRecord, JsonValue } from "./records.js";
+
+export class RawJson {
+  constructor(readonly text: string) {}
+
+  /** The parsed value (what `JSON.stringify` writes). */
+  toJSON(): JsonValue {
+    try {
+      return JSON.parse(this.text) as JsonValue;
+    } catch {
+      return { value: this.text, error: "unparsable JSON attribute" };
+    }
+  }
+}
+
+/** Whether a record holds any {@link RawJson} value. */
+export function hasRawJson(rec: FlowceptRecord): boolean {
+  for (const k in rec) if (rec[k] instanceof RawJson) return true;
+  return false;
+}
+
+/** The record with every {@link RawJson} value parsed: a plain JSON object. Returns the same object when there is nothing to parse. */
+export function materializeRecord<T extends FlowceptRecord>(rec: T): T {
+  if (!hasRawJson(rec)) return rec;
+  const out: Record<string, unknown> = {};
+  for (const k in rec) {
+    const v = rec[k];
+    out[k] = v instanceof RawJson ? v.toJSON() : v;
+  }
+  return out as T;
+}

@@ -1,0 +1,16 @@
+/**
+ * `node --import flowcept-otel/register app.js` (or `--require` for
+ * CommonJS): registers Flowcept's tracer provider before the application
+ * starts, with no code change. Standard `OTEL_*` variables apply.
+ * `FLOWCEPT_INSTRUMENTATIONS=mcp,tfjs,piscina` (or `instrumentation.auto` in
+ * settings) also enables those library instrumentations.
+ */
+import { diag } from "@opentelemetry/api";
+import { autoInstrumentations } from "../instrumentations/auto-instrumentations.js";
+import { registerFlowcept } from "./register-flowcept.js";
+
+try {
+  registerFlowcept({ instrumentations: autoInstrumentations() });
+} catch (err) {
+  diag.error(`flowcept: registration failed: ${(err as Error)?.message ?? err}`);
+}

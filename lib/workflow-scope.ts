@@ -1,0 +1,66 @@
+/**
+ * The workflow a piece of code belongs to. A scope lives in the OTel context
+ * (so concurrent `Flowcept.run` scopes stay apart across `await`s), and
+ * `start()` without a callback also makes its scope the ambient one for code
+ * that runs outside any scope.
+ */
+import { context, createContextKey, trace, type Context, type Span } from "@opentelemetry/api";
+
+/** A running workflow, as seen by the capture API and the processor. */
+export interface WorkflowScope {
+  readonly workflowId: string;
+  readonly campaignId: string;
+  /** The workflow's trace id (hex of the workflow id). */
+  readonly traceId: string;
+  /** Span id of the scope's root: the workflow span, or the shared root when `saveWorkflow` is off. */
+  readonly rootSpanId: string;
+  readonly workflowName?: string;
+  /** False when started with `startPersistence: false`: records go to the local store only. */
+  readonly persist: boolean;
+  /** Per-scope telemetry default (`captureTelemetry` option of the controller), if any. */
+  readonly agentId?: string;
+  /** Context holding the scope and its root span: the parent of top-level tasks. */
+  context: Context;
+  /** The workflow span, when this process records the workflow. */
+  span?: Span;
+}
+
+const SCOPE_KEY = createContextKey("flowcept.workflow_scope");
+const ambient: WorkflowScope[] = [];
+
+/** A context carrying `scope` (and its root span) on top of `parent`. */
+export function contextWithScope(parent: Context, scope: WorkflowScope, root: Span): Context {
+  return trace.setSpan(parent.setValue(SCOPE_KEY, scope), root);
+}
+
+/** The scope stored in a context, without the ambient fallback. */
+export function scopeInContext(ctx: Context): WorkflowScope | undefined {
+  return ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined;
+}
+
+/** The scope of `ctx` (default: the active context), else the most recently started ambient scope. */
+export function currentScope(ctx: Context = context.active()): WorkflowScope | undefined {
+  return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? ambient[ambient.length - 1];
+}
+
+/**
+ * The context a task started now should have as parent: the active context
+ * when it carries a scope or a span, else the ambient scope's context.
+ */
+export function taskParentContext(): Context {
+  const ctx = context.active();
+  if (ctx.getValue(SCOPE_KEY) !== undefined || trace.getSpan(ctx) !== undefined) return ctx;
+  const amb = ambient[ambient.length - 1];
+  return amb ? amb.context : ctx;
+}
+
+/** Makes a scope ambient (for code outside any `Flowcept.run` callback). */
+export function pushAmbientScope(scope: WorkflowScope): void {
+  ambient.push(scope);
+}
+
+/** Removes a scope from the ambient stack. */
+export function removeAmbientScope(scope: WorkflowScope): void {
+  const i = ambient.lastIndexOf(scope);
+  if (i !== -1) ambient.splice(i, 1);
+}
