@@ -9,6 +9,7 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { appendFileSync, mkdirSync } from "node:fs";
+import { onProcessEnd } from "../lib/exit-hooks.js";
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Db, type Document, type MongoClientOptions } from "mongodb";
@@ -96,6 +97,9 @@ function sleep(ms: number): Promise<void> {
  * Writes Flowcept records to MongoDB (`kind: "database"`); see the file header for the guarantees.
  * Build it from settings with `createMongoExporterFromSettings()`.
  */
+/** Idle time after which the MongoDB connection is closed (it reopens on the next export). */
+const IDLE_DISCONNECT_MS = 500;
+
 export class MongoRecordExporter implements RecordExporter {
   readonly kind = "database" as const;
   /** The spill folder (absolute). */
@@ -119,12 +123,14 @@ export class MongoRecordExporter implements RecordExporter {
   private failedAttempts = 0;
   private retryAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private indexesReady = false;
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
   private replayedRecords = 0;
-  private readonly onExit = (): void => this.spillMemory();
+  /** Spills what is still in memory at `exit` and on SIGINT/SIGTERM (where `exit` never fires). */
+  private readonly unregisterExit: () => void;
 
   constructor(options: MongoRecordExporterOptions) {
     this.opts = {
@@ -152,7 +158,7 @@ export class MongoRecordExporter implements RecordExporter {
     this.client = this.makeClient();
     this.db = this.client.db(this.dbName);
     diag.debug(`flowcept: MongoDB exporter for ${redactUri(options.uri)}, spill folder ${this.spillDir}`);
-    process.on("exit", this.onExit);
+    this.unregisterExit = onProcessEnd({ exitSync: () => this.spillMemory() });
     if (this.opts.replayOrphans) {
       this.claim(false);
       if (this.claimed.length) void this.pump();
@@ -269,6 +275,8 @@ export class MongoRecordExporter implements RecordExporter {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.spillMemory();
     try {
       await this.client.close();
@@ -282,7 +290,7 @@ export class MongoRecordExporter implements RecordExporter {
     }
     this.claimed.length = 0;
     this.spill = undefined;
-    process.off("exit", this.onExit);
+    this.unregisterExit();
     this.wake();
   }
 
@@ -341,8 +349,31 @@ export class MongoRecordExporter implements RecordExporter {
   }
 
   private kick(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     // During a back-off the retry timer restarts the pump.
     if (!this.pumping && !this.stopped && !this.retryTimer) void this.pump();
+  }
+
+  /**
+   * Open connections keep a Node process alive: once everything is written,
+   * the client is closed after a short idle time (and reconnects on the next
+   * export), so a program that simply ends can exit.
+   */
+  private scheduleIdleDisconnect(): void {
+    if (this.idleTimer || this.stopped || !this.connected) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.pumping || this.stopped || !this.connected || this.queueHead < this.queue.length || this.hasSpill) return;
+      const old = this.client;
+      this.client = this.makeClient();
+      this.db = this.client.db(this.dbName);
+      this.connected = false;
+      void old.close().catch(() => undefined);
+    }, IDLE_DISCONNECT_MS);
+    this.idleTimer.unref();
   }
 
   private nextProgress(): Promise<void> {
@@ -430,6 +461,7 @@ export class MongoRecordExporter implements RecordExporter {
       this.scheduleRetry(this.retryAt - Date.now());
     } finally {
       this.pumping = false;
+      if (!this.retryTimer && this.queueHead >= this.queue.length && !this.hasSpill) this.scheduleIdleDisconnect();
       this.wake();
     }
   }

@@ -12,7 +12,8 @@ import { readableSpanToData } from "./readable-span.js";
 import type { FlowceptRecord, JsonObject } from "./records.js";
 import { redactSettings } from "./redact.js";
 import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "./register-flowcept.js";
-import { getSettings, getSettingsSafe, settingsFilePath } from "./settings-loader.js";
+import { getSettings, getSettingsSafe, settingsFilePath, settingsGeneration } from "./settings-loader.js";
+import { FlowceptDb } from "./FlowceptDb.js";
 import { spanToRecord } from "./span-to-record.js";
 import { VERSION } from "./version.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
@@ -61,6 +62,8 @@ export interface StopOptions {
 }
 
 const DEFAULT_INTERCEPTORS = ["instrumentation"];
+let sharedDb: FlowceptDb | undefined;
+let sharedDbGeneration = -1;
 
 /**
  * The runtime controller: a workflow. `start()` opens it (a root span whose
@@ -99,6 +102,21 @@ export class Flowcept {
   /** The campaign id of the active scope (or of the ambient workflow), if any. */
   static get currentCampaignId(): string | undefined {
     return currentScope()?.campaignId;
+  }
+
+  /**
+   * The query API (MongoDB query language) over MongoDB when it is enabled,
+   * else over the local store. `Flowcept.db.getTasksFromCurrentWorkflow()`
+   * uses the active workflow.
+   */
+  static get db(): FlowceptDb {
+    const gen = settingsGeneration();
+    if (!sharedDb || sharedDbGeneration !== gen) {
+      void sharedDb?.close();
+      sharedDb = FlowceptDb.fromSettings(getSettingsSafe(), { currentWorkflowId: () => Flowcept.currentWorkflowId });
+      sharedDbGeneration = gen;
+    }
+    return sharedDb;
   }
 
   /** Whether `start()` ran and `stop()` did not. */

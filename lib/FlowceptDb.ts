@@ -182,6 +182,11 @@ export class FlowceptDb {
   }
 
   /** Releases the backend (closes the MongoDB connection). */
+  /** Where this query API reads from: the local store's path or the MongoDB server (credentials removed). */
+  describe(): string {
+    return this.backend.describe();
+  }
+
   close(): Promise<void> {
     return this.backend.close();
   }

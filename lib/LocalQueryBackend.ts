@@ -67,6 +67,10 @@ export class LocalQueryBackend implements QueryBackend {
     this.path = resolve(options.path);
   }
 
+  describe(): string {
+    return this.path;
+  }
+
   private static emptyTables(): Record<CollectionName, Map<string, Slot>> {
     return { tasks: new Map(), workflows: new Map(), agents: new Map(), objects: new Map() };
   }

@@ -43,6 +43,10 @@ export class MongoQueryBackend implements QueryBackend {
     this.dbName = options.dbName ?? "flowcept";
   }
 
+  describe(): string {
+    return `${redactUri(this.options.uri)} (database ${this.dbName})`;
+  }
+
   async find(collection: CollectionName, filter: QueryFilter, options: QueryOptions): Promise<Record<string, unknown>[]> {
     const projection = normalizeProjection(options.projection);
     const sort = normalizeSort(options.sort);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `flowcept-otel` command-line program: queries over MongoDB or the
  * local store, workflow and task listings, replay of spill files, settings
@@ -8,6 +9,9 @@ import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { summarizeWorkflow, formatWorkflowSummary } from "./workflow-summary.js";
+import type { FlowceptRecord, WorkflowRecord } from "./records.js";
+import { watchCommand } from "../instrumentations/adapters/watch-command.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MongoClient } from "mongodb";
 import { stringify as toYaml } from "yaml";
@@ -211,6 +215,33 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         });
         printRecords(io, g, rows, []);
       });
+    });
+
+  program
+    .command("show")
+    .description("the summary of a workflow: tasks per activity, status counts, durations (default: the latest workflow)")
+    .argument("[workflow-id]", "the workflow")
+    .action(async (id: string | undefined, _o: unknown, cmd: Command) => {
+      await withDb(cmd, async (db, g) => {
+        const wf = id ? await db.getWorkflow(id) : (await db.workflowQuery({}, { sort: { started_at: -1 }, limit: 1 }))[0];
+        const workflowId = id ?? (wf?.workflow_id as string | undefined);
+        if (!workflowId) throw new CliError("no workflow in the store");
+        const tasks = await db.taskQuery({ workflow_id: workflowId });
+        if (!wf && tasks.length === 0) throw new CliError(`no workflow ${workflowId} in the store`);
+        const summary = summarizeWorkflow(wf as WorkflowRecord | undefined, tasks as FlowceptRecord[], workflowId, db.describe());
+        io.out(g.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatWorkflowSummary(summary)}\n`);
+      });
+    });
+
+  program
+    .command("watch")
+    .description("read a TensorBoard logdir or an MLflow store and print or record its runs (watch --help for options)")
+    .argument("[args...]", "<tensorboard|mlflow> <path> [--once] [--json] …")
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      const code = await watchCommand(args, { stdout: { write: (t: string) => (io.out(t), true) } as never, stderr: { write: (t: string) => (io.err(t), true) } as never });
+      if (code !== 0) throw new CliError("watch failed", code);
     });
 
   program

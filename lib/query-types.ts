@@ -29,6 +29,8 @@ export interface CollectionQueryOptions extends QueryOptions {
 /** Where queries run: MongoDB or the local JSONL store. Both return records in the same form. */
 export interface QueryBackend {
   readonly kind: "mongodb" | "local";
+  /** Where the records are read from, for people (credentials removed). */
+  describe(): string;
   /** Matching records: JSON values, times as float seconds, no `_id`, no `type`. */
   find(collection: CollectionName, filter: QueryFilter, options: QueryOptions): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

@@ -33,7 +33,7 @@ export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: r
   const acts = new Map<string, ActivitySummary & { sum: number; timed: number }>();
   const errors: WorkflowSummary["errors"] = [];
   for (const r of tasks) {
-    if (r.type !== "task") continue;
+    if (r.type !== undefined && r.type !== "task") continue; // query results carry no `type`
     const t = r as TaskRecord;
     const status = t.status ?? "UNKNOWN";
     statuses[status] = (statuses[status] ?? 0) + 1;

@@ -21,6 +21,9 @@ export interface MongoTarget {
 }
 
 const REAL_URI = process.env.FLOWCEPT_MONGO_URI ?? process.env.MONGODB_URI;
+// The rest of the suite must not send its records to that server's `flowcept` database: MongoDB
+// tests pass the URI explicitly (mocha loads every spec, and so this module, before any test runs).
+delete process.env.FLOWCEPT_MONGO_URI;
 
 /** True when tests run against a real MongoDB. */
 export const usingRealMongo = !!REAL_URI;
