@@ -23,7 +23,7 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
   const wf = workflowId ?? scope?.workflowId;
   if (wf !== undefined) attrs[ATTR.WORKFLOW_ID] = wf;
   const camp = campaignId ?? scope?.campaignId;
-  if (camp !== undefined) attrs[ATTR.CAMPAIGN_ID] = camp;
+  if (camp) attrs[ATTR.CAMPAIGN_ID] = camp;
   if (scope !== undefined && attrs[ATTR.PARENT_TASK_ID] === undefined) {
     const ps = trace.getSpan(parent);
     if (ps !== undefined && ps.spanContext().spanId === scope.rootSpanId) attrs[ATTR.PARENT_TASK_ID] = "";
