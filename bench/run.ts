@@ -3,8 +3,9 @@
  * (each exports `run()`), all of them by default.
  */
 import { run as capture } from "./capture.js";
+import { run as otel } from "./otel.js";
 
-const suites: Record<string, () => Promise<void>> = { capture };
+const suites: Record<string, () => Promise<void>> = { capture, otel };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -1,4 +1,5 @@
 import { ExportResultCode } from "@opentelemetry/core";
+import { materializeRecord } from "../lib/raw-json.js";
 import type { RecordExporter } from "../lib/record-exporter.js";
 import type { FlowceptRecord } from "../lib/records.js";
 
@@ -22,12 +23,16 @@ function exportOne(exporter: RecordExporter, records: FlowceptRecord[]): Promise
 }
 
 /**
- * Hands `records` to every exporter; resolves when all of them report the
+ * Hands `records` to every exporter (as plain JSON to those that do not take
+ * pre-serialised values); resolves when all of them report the
  * records durable, rejects with the first failure (after every exporter has
  * answered, so none is still holding a batch the caller will send again).
  */
 export async function exportToAll(exporters: readonly RecordExporter[], records: FlowceptRecord[]): Promise<void> {
-  const results = await Promise.allSettled(exporters.map((e, i) => exportOne(e, i === 0 ? records : records.slice())));
+  let plain: FlowceptRecord[] | undefined;
+  const results = await Promise.allSettled(
+    exporters.map((e) => exportOne(e, e.acceptsRawJson ? records.slice() : (plain ??= records.map(materializeRecord)).slice())),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
 }

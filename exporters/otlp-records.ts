@@ -1,8 +1,11 @@
 import type { Attributes } from "@opentelemetry/api";
+import { materializeRecord } from "../lib/raw-json.js";
 import type { FlowceptRecord } from "../lib/records.js";
 import { spanToRecord, type MappingDefaults } from "../lib/span-to-record.js";
 import { otlpAttributes, otlpSpanToData } from "./otlp-span-data.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
+
+const CHECKED_RAW: MappingDefaults = { checkedRawJson: true };
 
 /** The records of one OTLP request, and what could not be mapped. */
 export interface OtlpRequestRecords {
@@ -17,6 +20,7 @@ export interface OtlpRequestRecords {
 
 /** Options of {@link otlpRequestToRecords}. */
 export interface OtlpMappingOptions {
+  /** Default: `{ checkedRawJson: true }` (JSON attributes kept as checked text for the JSONL store). */
   defaults?: MappingDefaults;
   /** Runs on every record (redaction); undefined drops the record. Never throws out: a throwing mask keeps the record as it is. */
   mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
@@ -34,7 +38,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
   let spans = 0;
   let rejected = 0;
   let firstError: string | undefined;
-  const defaults = options.defaults ?? {};
+  const defaults = options.defaults ?? CHECKED_RAW;
   const mask = options.mask;
   for (const rs of req.resourceSpans ?? []) {
     let resource: Attributes | undefined;
@@ -63,8 +67,9 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
         }
         if (rec === undefined) continue;
         if (mask) {
+          // The mask sees plain JSON, as the processor's does.
           try {
-            rec = mask(rec);
+            rec = mask(materializeRecord(rec));
           } catch (err) {
             options.onMaskError?.(err);
           }

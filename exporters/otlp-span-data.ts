@@ -17,6 +17,8 @@ const HEX_ID = /^[0-9a-fA-F]+$/;
 const KIND_NAMES = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
 const STATUS_NAMES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 const TWO_32 = 4294967296;
+const ZERO_TRACE = "0".repeat(32);
+const ZERO_SPAN = "0".repeat(16);
 
 function enumValue(v: number | string | null | undefined, names: string[]): number {
   if (typeof v === "number") return v;
@@ -36,7 +38,7 @@ function hexId(id: OtlpId | null | undefined, bytes: number, what: string, optio
     if (id.length !== bytes) throw new OtlpSpanError(`${what} must be ${bytes} bytes, got ${id.length}`);
     hex = (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength)).toString("hex");
   }
-  if (/^0+$/.test(hex)) {
+  if (hex === (bytes === 16 ? ZERO_TRACE : ZERO_SPAN)) {
     if (optional) return undefined;
     throw new OtlpSpanError(`${what} is all zeros`);
   }
@@ -106,6 +108,9 @@ function kvObject(kvs: OtlpKeyValue[] | null | undefined): { [k: string]: Plain 
  * JSON text.
  */
 function attributeValue(v: OtlpAnyValue | null | undefined): AttributeValue | undefined {
+  // Strings first and alone: nearly every attribute is one.
+  const str = v?.stringValue;
+  if (typeof str === "string") return str;
   const p = plainValue(v);
   if (p === null) return undefined;
   if (typeof p !== "object") return p;

@@ -187,6 +187,24 @@ describe("OTLP ingest service", function () {
     expect(decodeTraceResponse(pres.body)).to.deep.equal({ rejectedSpans: 1, errorMessage: "span id must be 8 bytes, got 3" });
   });
 
+  it("writes JSON attributes as one line each, whatever their whitespace, and keeps unparsable ones as text", async () => {
+    const url = await startServer();
+    const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const span = (spanId: string, used: string) => ({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId,
+      name: "t",
+      startTimeUnixNano: "1700000000000000000",
+      attributes: [attr("flowcept.type", "task"), attr("flowcept.used", used), attr("flowcept.generated", '{"ok":true}')],
+    });
+    const doc = { resourceSpans: [{ scopeSpans: [{ spans: [span("0000000000000001", '{\n  "a": 1,\r\n  "b": [2]\n}'), span("0000000000000002", "{not json"), span("0000000000000003", '{"c":"line\\nbreak"}')] }] }] };
+    expect((await post(`${url}/v1/traces`, JSON.stringify(doc), JSON_CT)).status).to.equal(200);
+    const lines = readBufferFile(store.path, { merge: false }) as TaskRecord[];
+    expect(lines).to.have.length(3);
+    expect(lines.map((t) => t.used)).to.deep.equal([{ a: 1, b: [2] }, { value: "{not json", error: "unparsable JSON attribute" }, { c: "line\nbreak" }]);
+    for (const t of lines) expect(t.generated).to.deep.equal({ ok: true });
+  });
+
   it("answers 400 to undecodable bodies and 415 to unsupported types and encodings", async () => {
     const url = await startServer();
     const garbage = await post(`${url}/v1/traces`, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), PROTO);
