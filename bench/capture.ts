@@ -8,7 +8,7 @@ import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trac
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configure, Flowcept, FlowceptLightweightLoop, FlowceptLoop, flowceptTask, lightweightFlowceptTask, resetSettings } from "../lib/index.js";
+import { configure, Flowcept, FlowceptLightweightLoop, FlowceptLoop, flowceptTask, lightweightFlowceptTask, registerFlowcept, resetSettings } from "../lib/index.js";
 import { cpuNs, fmtNs, heading, interleave, median, table, timeOps } from "./stats.js";
 
 const noopProcessor: SpanProcessor = {
@@ -41,60 +41,89 @@ export async function run(): Promise<void> {
       return x + 1;
     });
 
-    heading("capture cost per call: CPU time, median of 9 interleaved rounds of 20k calls (flowcept cases include mapping and writing to JSONL)");
-    let results = new Map<string, number[]>();
-    await Flowcept.run({ workflowName: "bench" }, async () => {
-      results = await interleave(
+    const cases = (label: string) => [
+      { name: "plain function call", run: () => timeOps(N, (i) => (sink += plain(i))) },
+      {
+        name: "bare OTel span (start+end, no-op processor)",
+        run: () =>
+          timeOps(N, (i) => {
+            const s = bareTracer.startSpan("addOne");
+            sink += plain(i);
+            s.end();
+          }),
+      },
+      {
+        name: "bare OTel span + two JSON attributes",
+        run: () =>
+          timeOps(N, (i) => {
+            const s = bareTracer.startSpan("addOne", { attributes: { "flowcept.used": JSON.stringify({ x: i }) } });
+            const r = plain(i);
+            s.setAttribute("flowcept.generated", JSON.stringify({ arg_0: r }));
+            s.end();
+            sink += r;
+          }),
+      },
+      { name: `flowceptTask ${label}`, run: () => timeOps(N, (i) => (sink += task(i))) },
+      { name: `lightweightFlowceptTask ${label}`, run: () => timeOps(N, (i) => (sink += light(i))) },
+      {
+        name: `FlowceptLoop per iteration ${label}`,
+        run: () =>
+          timeOps(1, () => {
+            const loop = new FlowceptLoop(N, { loopName: "l" });
+            for (const i of loop) loop.endIter({ v: i });
+          }) / N,
+      },
+      {
+        name: `FlowceptLightweightLoop per iteration ${label}`,
+        run: () =>
+          timeOps(1, () => {
+            const loop = new FlowceptLightweightLoop(N, { loopName: "ll" });
+            for (const i of loop) loop.endIter({ v: i });
+          }) / N,
+      },
+    ];
+    const report = (results: Map<string, number[]>) => {
+      const bareJson = median(results.get("bare OTel span + two JSON attributes")!);
+      const rows = [["case", "median/call", "min", "max", "vs bare span+JSON"]];
+      for (const [name, xs] of results) rows.push([name, fmtNs(median(xs)), fmtNs(Math.min(...xs)), fmtNs(Math.max(...xs)), `${(median(xs) / bareJson).toFixed(2)}x`]);
+      process.stdout.write(`${table(rows)}\n`);
+    };
+
+    heading("capture cost per call, records mapped then discarded (no exporter): CPU time, median of 9 interleaved rounds of 20k calls");
+    const captureOnly = registerFlowcept({ processor: { exporters: [] } });
+    await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(no exporter)"), ROUNDS)));
+    await captureOnly.shutdown();
+
+    heading("capture cost per call including the JSONL local store (serialisation and disk writes amortised)");
+    registerFlowcept();
+    await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(JSONL store)"), ROUNDS)));
+
+    heading("telemetry overhead per task: flowceptTask with cpu+mem+disk+network telemetry vs without, same run (JSONL store)");
+    configure({ telemetry_capture: { cpu: true, mem: true, disk: true, network: true } });
+    const withTel = flowceptTask(function telemetryOn(x: number) {
+      return x + 1;
+    });
+    const withoutTel = flowceptTask({ captureTelemetry: false }, function telemetryOff(x: number) {
+      return x + 1;
+    });
+    await Flowcept.run({ workflowName: "bench-telemetry" }, async () => {
+      const tel = await interleave(
         [
-          { name: "plain function call", run: () => timeOps(N, (i) => (sink += plain(i))) },
-          {
-            name: "bare OTel span (start+end, no-op processor)",
-            run: () =>
-              timeOps(N, (i) => {
-                const s = bareTracer.startSpan("addOne");
-                sink += plain(i);
-                s.end();
-              }),
-          },
-          {
-            name: "bare OTel span + two JSON attributes",
-            run: () =>
-              timeOps(N, (i) => {
-                const s = bareTracer.startSpan("addOne", { attributes: { "flowcept.used": JSON.stringify({ x: i }) } });
-                const r = plain(i);
-                s.setAttribute("flowcept.generated", JSON.stringify({ arg_0: r }));
-                s.end();
-                sink += r;
-              }),
-          },
-          { name: "flowceptTask", run: () => timeOps(N, (i) => (sink += task(i))) },
-          { name: "lightweightFlowceptTask", run: () => timeOps(N, (i) => (sink += light(i))) },
-          {
-            name: "FlowceptLoop (per iteration, with endIter)",
-            run: () =>
-              timeOps(1, () => {
-                const loop = new FlowceptLoop(N, { loopName: "l" });
-                for (const i of loop) loop.endIter({ v: i });
-              }) / N,
-          },
-          {
-            name: "FlowceptLightweightLoop (per iteration, with endIter)",
-            run: () =>
-              timeOps(1, () => {
-                const loop = new FlowceptLightweightLoop(N, { loopName: "ll" });
-                for (const i of loop) loop.endIter({ v: i });
-              }) / N,
-          },
+          { name: "flowceptTask, telemetry off", run: () => timeOps(N / 4, (i) => (sink += withoutTel(i))) },
+          { name: "flowceptTask, cpu+mem+disk+network", run: () => timeOps(N / 4, (i) => (sink += withTel(i))) },
         ],
         ROUNDS,
       );
+      const off = median(tel.get("flowceptTask, telemetry off")!);
+      const on = median(tel.get("flowceptTask, cpu+mem+disk+network")!);
+      process.stdout.write(`${table([
+        ["case", "median/call"],
+        ["flowceptTask, telemetry off", fmtNs(off)],
+        ["flowceptTask, cpu+mem+disk+network", fmtNs(on)],
+        ["overhead of telemetry per task", fmtNs(on - off)],
+      ])}\n`);
     });
-    const bareJson = median(results.get("bare OTel span + two JSON attributes")!);
-    const rows = [["case", "median/call", "min", "max", "vs bare span+JSON"]];
-    for (const [name, xs] of results) {
-      rows.push([name, fmtNs(median(xs)), fmtNs(Math.min(...xs)), fmtNs(Math.max(...xs)), `${(median(xs) / bareJson).toFixed(2)}x`]);
-    }
-    process.stdout.write(`${table(rows)}\n`);
+    resetSettings();
 
     heading("end-to-end: 1M tasks into the JSONL store (single run each)");
     const e2e = [["path", "tasks/s (wall)", "tasks/s (CPU)", "records on disk", "lost", "peak RSS"]];

@@ -2,10 +2,13 @@
  * `npm run bench [-- name...]`: runs the benchmark modules in this folder
  * (each exports `run()`), all of them by default.
  */
+import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
 import { run as otel } from "./otel.js";
+import { run as telemetry } from "./telemetry.js";
+import { run as instrumentations } from "./instrumentations.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, otel };
+const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, otel };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);

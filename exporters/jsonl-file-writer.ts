@@ -24,9 +24,14 @@ export function appendToFile(path: string, text: string, truncateFirst = false):
     truncatedOnce.add(path);
     fds.set(path, fd);
   }
-  const buf = Buffer.from(text, "utf8");
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  const written = writeSync(fd, text);
+  // Regular files take the whole string; a short write (full disk, quota) resumes from the bytes written.
+  const total = Buffer.byteLength(text);
+  if (written < total) {
+    const buf = Buffer.from(text, "utf8");
+    let off = written;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  }
 }
 
 /** Closes the descriptor kept for `path` (or for every path). The next append reopens it. */

@@ -18,6 +18,8 @@ import { VERSION } from "./version.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import type { TelemetrySampler } from "./telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "./telemetry/machine-info.js";
+import { resolveInterceptors, startAdapters, stopAdapters } from "./interceptors.js";
+import type { DataAdapter } from "../instrumentations/adapters/data-adapter.js";
 import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, type WorkflowScope } from "./workflow-scope.js";
 import { bufferFilePath } from "./buffer-file.js";
 import { flushBatchSpans } from "./batch-spans.js";
@@ -81,6 +83,7 @@ export class Flowcept {
   private telemetry: TelemetrySampler | undefined;
   private machineInfo: Promise<void> | undefined;
   private meta: Record<string, unknown> | undefined;
+  private adapters: DataAdapter[] = [];
 
   constructor(options: FlowceptOptions = {}) {
     this.opts = { ...options };
@@ -121,6 +124,7 @@ export class Flowcept {
       return this.scope;
     }
     const settings = getSettings();
+    const adapterConfigs = resolveInterceptors(this.opts.interceptors ?? DEFAULT_INTERCEPTORS, settings);
     ensureFlowceptPipeline();
     const o = this.opts;
     const traceId = workflowTraceId(this.workflowId);
@@ -161,6 +165,7 @@ export class Flowcept {
     );
     if (span) this.emitStartRecord(span);
     this.telemetry = acquireTelemetry(settings);
+    this.adapters = startAdapters(adapterConfigs, this.workflowId, this.campaignId);
     if (span && settings.telemetry_capture.machine_info) this.machineInfo = this.recordMachineInfo(span, settings);
     return scope;
   }
@@ -244,6 +249,7 @@ export class Flowcept {
     this.unregisterExit?.();
     this.unregisterExit = undefined;
     flushBatchSpans(this.workflowId);
+    if (this.adapters.length) void stopAdapters(this.adapters.splice(0));
     releaseTelemetry(this.telemetry);
     this.telemetry = undefined;
     const span = scope.span;
@@ -278,7 +284,9 @@ export class Flowcept {
     this.machineInfo = undefined;
     const endedAt = performance.timeOrigin + performance.now();
     this.stopping = (async () => {
-      // A machine probe still running ends before the workflow span (bounded by the probe's timeouts); the end time is now.
+      // Adapters make a last scan and a machine probe still running ends before the workflow span does
+      // (both bounded); the end time stays the time stop() was called.
+      await stopAdapters(this.adapters.splice(0));
       if (machineInfo) await machineInfo;
       this.endSync(opts, endedAt);
       const s = getSettingsSafe().db_buffer;

@@ -8,14 +8,17 @@ import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
 import { Status, type TaskRecord } from "./records.js";
 
-/** Iteration records published together (bounded memory for loops of any length). */
-const PUBLISH_BATCH = 8192;
+/**
+ * Iteration records published together: bounded memory for loops of any
+ * length, and records short-lived enough to stay in the young generation.
+ */
+const PUBLISH_BATCH = 512;
 
 /**
  * Instruments a loop at the lowest cost (Flowcept's `FlowceptLightweightLoop`):
  * the same surface and iteration records as {@link FlowceptLoop}, but no span
- * per iteration and no telemetry. Records are published in batches — one
- * batch for loops up to 8192 iterations — and the trace path gets a single
+ * per iteration and no telemetry. Records are published in batches of 512
+ * iterations (one batch for shorter loops) and the trace path gets a single
  * span for the whole loop, carrying the iteration count.
  */
 export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {

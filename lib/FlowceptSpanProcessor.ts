@@ -61,6 +61,8 @@ export interface FlowceptSpanProcessorOptions {
 }
 
 const live = new Set<FlowceptSpanProcessor>();
+/** The most recently created live processor (read on every lightweight call, so cached). */
+let newest: FlowceptSpanProcessor | undefined;
 const localOnlyWorkflows = new Set<string>();
 
 /**
@@ -102,6 +104,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     this.lanes = exporters.map((e) => new ExporterLane(e, { ...laneOptions, syncThreshold: e.kind === "database" ? dbQueue : this.maxQueueSize }));
     this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
     live.add(this);
+    newest = this;
     this.unregisterExit = onProcessEnd({
       beforeExit: () => this.forceFlush(5000),
       exitSync: (reason) => {
@@ -114,9 +117,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
 
   /** The most recently created processor that is not shut down: where records without a span go. */
   static active(): FlowceptSpanProcessor | undefined {
-    let last: FlowceptSpanProcessor | undefined;
-    for (const p of live) last = p;
-    return last;
+    return newest;
   }
 
   /** Every processor that is not shut down. */
@@ -317,6 +318,10 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     await this.forceFlush();
     this.shutDown = true;
     live.delete(this);
+    if (newest === this) {
+      newest = undefined;
+      for (const p of live) newest = p;
+    }
     this.unregisterExit();
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);

@@ -46,3 +46,7 @@ export type { JsonlRecordExporterOptions } from "../exporters/JsonlRecordExporte
 export { TelemetrySampler, sharedTelemetrySampler, telemetrySummary, collectMachineInfo, redactEnvironment, TELEMETRY_BLOCKS } from "./telemetry/index.js";
 export type { TelemetrySamplerOptions, TelemetryToggles, TelemetryBlockName } from "./telemetry/index.js";
 export { RawJson, materializeRecord } from "./raw-json.js";
+export { createAdapter, watchCommand, WATCH_COMMAND_USAGE, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig, ADAPTER_KINDS } from "../instrumentations/adapters/index.js";
+export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters } from "../instrumentations/adapters/index.js";
+export { agentFlowceptTask, instrumentMcpServer, McpInstrumentation, flowceptModel, TfjsInstrumentation, instrumentPiscina, PiscinaInstrumentation, runInWorker, serveWorkerTasks, autoInstrumentations } from "../instrumentations/index.js";
+export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig, FlowceptModelOptions, TfjsInstrumentationConfig, PiscinaInstrumentationConfig, RunInWorkerOptions, WorkerTaskOptions, InstrumentationName } from "../instrumentations/index.js";

@@ -1,4 +1,4 @@
-import { diag, trace } from "@opentelemetry/api";
+import { diag, trace, type Context } from "@opentelemetry/api";
 import { batchEntry, type BatchEntry } from "./batch-spans.js";
 import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "./clock.js";
@@ -34,13 +34,24 @@ interface CallSite {
   parentTaskId: string | undefined;
 }
 
+/** Call sites repeat (the same parent for a whole loop): the last one is reused while its context is active. */
+let lastContext: Context | undefined;
+let lastSite: CallSite | undefined;
+
 function callSite(): CallSite {
   const parent = taskParentContext();
+  if (parent === lastContext && lastSite !== undefined) return lastSite;
   const scope = currentScope(parent);
   const ps = trace.getSpan(parent)?.spanContext();
-  if (ps === undefined) return { scope, traceId: scope?.traceId ?? randomTraceId(), parentTaskId: undefined };
-  const isRoot = scope !== undefined && ps.spanId === scope.rootSpanId;
-  return { scope, traceId: ps.traceId, parentTaskId: isRoot ? undefined : `${ps.traceId}-${ps.spanId}` };
+  let site: CallSite;
+  if (ps === undefined) site = { scope, traceId: scope?.traceId ?? randomTraceId(), parentTaskId: undefined };
+  else {
+    const isRoot = scope !== undefined && ps.spanId === scope.rootSpanId;
+    site = { scope, traceId: ps.traceId, parentTaskId: isRoot ? undefined : `${ps.traceId}-${ps.spanId}` };
+  }
+  lastContext = parent;
+  lastSite = site;
+  return site;
 }
 
 /**

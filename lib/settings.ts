@@ -9,6 +9,22 @@
 /** GPU metrics Flowcept knows for NVIDIA devices. */
 export type GpuMetric = "used" | "temperature" | "power" | "name" | "id" | string;
 
+/** What `flowceptModel` captures (Flowcept's `instrumentation.torch` keys). */
+export interface ModelInstrumentationSettings {
+  /** `parent_only` (one task per predict/execute call), `parent_and_children` (also one per layer), or null (none). */
+  what: "parent_only" | "parent_and_children" | null;
+  /** Per-layer tasks: `lightweight`, `tensor_inspection`, `telemetry`, `telemetry_and_tensor_inspection`. */
+  children_mode: "lightweight" | "tensor_inspection" | "telemetry" | "telemetry_and_tensor_inspection";
+  /** Epochs of `fit`: `default` (a FlowceptLoop), `lightweight` (a FlowceptLightweightLoop) or null (not recorded). */
+  epoch_loop: "default" | "lightweight" | null;
+  /** Batches of each recorded epoch, as for `epoch_loop`. */
+  batch_loop: "default" | "lightweight" | null;
+  /** Record every N-th epoch (and the forward calls made during it). */
+  capture_epochs_at_every: number;
+  /** Record the model as a workflow of its own (child of the enclosing workflow). */
+  register_workflow: boolean;
+}
+
 /** Resolved settings. */
 export interface FlowceptSettings {
   project: {
@@ -31,6 +47,13 @@ export interface FlowceptSettings {
   };
   instrumentation: {
     enabled: boolean;
+    /**
+     * Library instrumentations `flowcept-otel/register` enables (`mcp`,
+     * `tfjs`, `piscina`), besides those named in `FLOWCEPT_INSTRUMENTATIONS`.
+     */
+    auto: string[];
+    /** ML model capture (Flowcept's `instrumentation.torch` block, for TF.js models). */
+    model: ModelInstrumentationSettings;
     [key: string]: unknown;
   };
   telemetry_capture: {
@@ -108,7 +131,18 @@ export function defaultSettings(): FlowceptSettings {
         delete_previous_file: false,
       },
     },
-    instrumentation: { enabled: true },
+    instrumentation: {
+      enabled: true,
+      auto: [],
+      model: {
+        what: "parent_only",
+        children_mode: "tensor_inspection",
+        epoch_loop: "default",
+        batch_loop: null,
+        capture_epochs_at_every: 1,
+        register_workflow: true,
+      },
+    },
     telemetry_capture: {
       gpu: null,
       cpu: false,
@@ -171,7 +205,11 @@ const NULLABLE_KINDS: Record<string, string[]> = {
   "databases.mongodb.uri": ["string"],
   "sys_metadata.environment_id": ["string"],
   "experiment.user": ["string"],
+  "instrumentation.model.batch_loop": ["string"],
 };
+
+/** Keys with a non-null default that also accept null (YAML `~`), meaning "off". */
+const NULL_MEANS_OFF = new Set(["instrumentation.model.what", "instrumentation.model.epoch_loop"]);
 
 /** Mappings whose content is free-form (checked only for being mappings). */
 const FREE_FORM = new Set(["extra_metadata", "adapters", "instrumentation", "sys_metadata"]);
@@ -224,6 +262,10 @@ function mergeInto(
         throw new FlowceptSettingsError(`expected ${allowed.join(" or ")} or null, found ${got}`, source, path);
       }
       target[key] = structuredClone(value);
+      continue;
+    }
+    if (got === "null" && NULL_MEANS_OFF.has(path)) {
+      target[key] = null;
       continue;
     }
     if (want === "number" && got === "number" && !Number.isFinite(value as number)) {

@@ -21,6 +21,8 @@ export interface WorkflowSummary {
   task_count: number;
   statuses: Record<string, number>;
   activities: ActivitySummary[];
+  /** The first failed tasks, with their error. */
+  errors: { activity_id: string; task_id: string; stderr: string }[];
   /** Where the records were read from. */
   source?: string;
 }
@@ -29,6 +31,7 @@ export interface WorkflowSummary {
 export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: readonly FlowceptRecord[], workflowId?: string, source?: string): WorkflowSummary {
   const statuses: Record<string, number> = {};
   const acts = new Map<string, ActivitySummary & { sum: number; timed: number }>();
+  const errors: WorkflowSummary["errors"] = [];
   for (const r of tasks) {
     if (r.type !== "task") continue;
     const t = r as TaskRecord;
@@ -38,6 +41,7 @@ export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: r
     let a = acts.get(name);
     if (!a) acts.set(name, (a = { activity_id: name, count: 0, statuses: {}, duration: null, sum: 0, timed: 0 }));
     a.count++;
+    if (status === "ERROR" && errors.length < 5) errors.push({ activity_id: name, task_id: t.task_id, stderr: typeof t.stderr === "string" ? t.stderr : JSON.stringify(t.stderr ?? "") });
     a.statuses[status] = (a.statuses[status] ?? 0) + 1;
     if (typeof t.started_at === "number" && typeof t.ended_at === "number") {
       const d = Math.max(0, t.ended_at - t.started_at);
@@ -56,6 +60,7 @@ export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: r
     task_count: activities.reduce((n, a) => n + a.count, 0),
     statuses,
     activities,
+    errors,
   };
   if (wf?.name) out.name = wf.name;
   if (wf?.status) out.status = wf.status;
@@ -99,6 +104,11 @@ export function formatWorkflowSummary(s: WorkflowSummary): string {
         `  ${a.activity_id.padEnd(w)}  ${String(a.count).padStart(6)}  ${(d ? fmtSeconds(d.mean) : "-").padStart(9)}  ${(d ? fmtSeconds(d.max) : "-").padStart(9)}  ${(d ? fmtSeconds(d.total) : "-").padStart(9)}  ${fmtCounts(a.statuses)}`,
       );
     }
+  }
+  if (s.errors.length) {
+    lines.push("");
+    lines.push("  errors:");
+    for (const e of s.errors) lines.push(`    ${e.activity_id}: ${e.stderr}`);
   }
   if (s.source) {
     lines.push("");

@@ -1,0 +1,11 @@
+export { agentFlowceptTask, AGENT_TOOL, instrumentMcpServer, McpInstrumentation, MCP_ESM_PATTERNS } from "./mcp/index.js";
+export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig } from "./mcp/index.js";
+export { flowceptModel, TfjsInstrumentation, PARENT_FORWARD, CHILD_FORWARD, EPOCHS_LOOP } from "./tfjs/index.js";
+export type { FlowceptModelOptions, TfjsInstrumentationConfig } from "./tfjs/index.js";
+export { instrumentPiscina, PiscinaInstrumentation } from "./piscina/index.js";
+export type { PiscinaInstrumentationConfig } from "./piscina/index.js";
+export { runInWorker, serveWorkerTasks } from "./workers/index.js";
+export type { RunInWorkerOptions, WorkerTaskOptions } from "./workers/index.js";
+export { autoInstrumentations, requestedInstrumentations, INSTRUMENTATION_NAMES } from "./auto-instrumentations.js";
+export type { InstrumentationName } from "./auto-instrumentations.js";
+export { registerEsmHook } from "./esm-hook.js";

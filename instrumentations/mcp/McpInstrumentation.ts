@@ -1,0 +1,80 @@
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from "@opentelemetry/instrumentation";
+import { VERSION } from "../../lib/version.js";
+import { loadedModule } from "../loaded-module.js";
+import { patchRegistration, type McpToolOptions } from "./mcp-server-patch.js";
+
+/** Configuration of {@link McpInstrumentation}. */
+export interface McpInstrumentationConfig extends InstrumentationConfig, McpToolOptions {}
+
+const SUPPORTED = [">=1.10.0 <2"];
+const FILES = ["dist/cjs/server/mcp.js", "dist/esm/server/mcp.js"];
+/** Resolved URLs of the SDK's server module, for the ES module loader hook. */
+export const MCP_ESM_PATTERNS: readonly RegExp[] = [/@modelcontextprotocol\/sdk\/dist\/esm\/server\/mcp\.js$/];
+
+interface McpServerClass {
+  prototype: { tool?: (...a: unknown[]) => unknown; registerTool?: (...a: unknown[]) => unknown };
+}
+
+/**
+ * Auto-instrumentation of `@modelcontextprotocol/sdk`: every tool any
+ * `McpServer` registers (`tool()`, `registerTool()`, and handlers swapped in
+ * by `update()`) is recorded as an agent tool task, as with
+ * `agentFlowceptTask`. Enable it with `registerFlowcept({ instrumentations:
+ * [new McpInstrumentation()] })` or `FLOWCEPT_INSTRUMENTATIONS=mcp` with
+ * `--import flowcept-otel/register`, before the SDK is loaded.
+ */
+export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
+  // `declare`: the base constructor already enables (and may patch) before field initialisers would run.
+  declare private patched: Set<McpServerClass["prototype"]> | undefined;
+
+  constructor(config: McpInstrumentationConfig = {}) {
+    super("flowcept-otel/instrumentation-mcp", VERSION, config);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const files = FILES.map(
+      (f) =>
+        new InstrumentationNodeModuleFile(
+          `@modelcontextprotocol/sdk/${f}`,
+          SUPPORTED,
+          (exports: { McpServer?: McpServerClass }) => this.patchClass(exports),
+          (exports?: { McpServer?: McpServerClass }) => this.unpatchClass(exports),
+        ),
+    );
+    return [new InstrumentationNodeModuleDefinition("@modelcontextprotocol/sdk", SUPPORTED, undefined, undefined, files)];
+  }
+
+  override enable(): void {
+    super.enable();
+    // An SDK loaded (CommonJS) before this instrumentation is patched now.
+    this.patchClass(loadedModule("@modelcontextprotocol/sdk/server/mcp.js") as { McpServer?: McpServerClass } | undefined);
+  }
+
+  /** Patches the `McpServer` class of a loaded copy of the SDK (for hosts that load it their own way). */
+  patchClass<E extends { McpServer?: McpServerClass } | undefined>(exports: E): E {
+    const proto = exports?.McpServer?.prototype;
+    if (!proto) return exports;
+    (this.patched ??= new Set()).add(proto);
+    const opts = () => this.getConfig();
+    for (const method of ["tool", "registerTool"] as const) {
+      const fn = proto[method] as ((...a: unknown[]) => unknown) & { __wrapped?: boolean };
+      if (typeof fn === "function" && !fn.__wrapped) this._wrap(proto, method, (original) => patchRegistration(original!, opts));
+    }
+    return exports;
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const proto of this.patched ?? []) this.unpatchProto(proto);
+    this.patched?.clear();
+  }
+
+  private unpatchClass(exports?: { McpServer?: McpServerClass }): void {
+    const proto = exports?.McpServer?.prototype;
+    if (proto) this.unpatchProto(proto);
+  }
+
+  private unpatchProto(proto: McpServerClass["prototype"]): void {
+    for (const m of ["tool", "registerTool"] as const) if ((proto[m] as { __wrapped?: boolean } | undefined)?.__wrapped) this._unwrap(proto, m);
+  }
+}

@@ -1,0 +1,221 @@
+import { diag, type Attributes } from "@opentelemetry/api";
+import { ATTR } from "../../lib/attributes.js";
+import { captureConfig } from "../../lib/capture-config.js";
+import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/flowcept-task.js";
+import { isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
+import type { JsonObject } from "../../lib/records.js";
+import { fieldJson } from "../../lib/task-binding.js";
+import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
+import { runTaskBody } from "../run-task-body.js";
+import { wantTelemetry } from "../../lib/task-telemetry.js";
+import { recordAgentOnce } from "./agent-record.js";
+
+/** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */
+export interface AgentTaskOptions extends TaskOptions {
+  /** Name written in the agent's `agent` record. */
+  agentName?: string;
+}
+
+/**
+ * What an MCP server lends to the tool handlers it runs: the tool's name and
+ * the server's identity. Filled in by the server instrumentation.
+ * @internal
+ */
+export interface ToolHost {
+  toolName?: string;
+  agentId?: string;
+  agentName?: string;
+  agentMetadata?: JsonObject;
+}
+
+/** Marks a handler wrapped by {@link agentFlowceptTask}; its value is the handler's {@link ToolHost}. */
+export const TOOL_HOST: unique symbol = Symbol.for("flowcept-otel.mcp.tool-host") as never;
+
+/** The subtype of agent tool tasks (Flowcept's `PROV_AGENT.AGENT_TOOL`). */
+export const AGENT_TOOL = "agent_tool";
+
+/** The parts of the SDK's `RequestHandlerExtra` that are recorded. */
+interface McpExtra {
+  requestId?: string | number;
+  sessionId?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** The SDK passes `extra` (abort signal, request id, session id…) as the handler's last argument. */
+function asExtra(v: unknown): McpExtra | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  return "requestId" in o && o.signal instanceof AbortSignal ? (o as McpExtra) : undefined;
+}
+
+/** The tool arguments and the SDK's `extra` of one handler call (`(args, extra)` or `(extra)`). */
+function splitCall(callArgs: readonly unknown[]): { toolArgs: unknown; extra: McpExtra | undefined } {
+  if (callArgs.length >= 2) return { toolArgs: callArgs[0], extra: asExtra(callArgs[1]) };
+  const extra = asExtra(callArgs[0]);
+  return extra ? { toolArgs: undefined, extra } : { toolArgs: callArgs[0], extra: undefined };
+}
+
+/** Whether a tool result says the tool failed (`isError: true`). */
+function isErrorResult(v: unknown): boolean {
+  return isPlainObject(v) && v.isError === true;
+}
+
+/** The text an erroring tool returned, as its `stderr`. */
+function errorText(result: Record<string, unknown>): string {
+  const content = result.content;
+  if (Array.isArray(content)) {
+    const parts = content.filter((c) => isPlainObject(c) && c.type === "text" && typeof c.text === "string").map((c) => (c as { text: string }).text);
+    if (parts.length) return parts.join("\n");
+  }
+  return "tool returned isError";
+}
+
+/**
+ * JSON of a typical tool result without the general conversion: a plain
+ * object whose values are simple or arrays of flat plain objects of short
+ * strings, numbers and booleans (MCP's `content` items). Undefined when the
+ * result is anything else.
+ */
+function plainResultJson(value: Record<string, unknown>, limits: JsonSafeLimits): string | undefined {
+  let budget = limits.maxBytes;
+  for (const k in value) {
+    const v = value[k];
+    if (isSecretKey(k)) return undefined;
+    if (v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)) || v === undefined) continue;
+    if (typeof v === "string") {
+      if (v.length > limits.maxStringLength) return undefined;
+      budget -= v.length;
+      continue;
+    }
+    if (!Array.isArray(v)) return undefined;
+    for (const item of v) {
+      if (!isPlainObject(item)) return undefined;
+      for (const ik in item) {
+        const iv = item[ik];
+        if (isSecretKey(ik)) return undefined;
+        if (typeof iv === "string") {
+          if (iv.length > limits.maxStringLength) return undefined;
+          budget -= iv.length;
+        } else if (!(iv === null || typeof iv === "boolean" || (typeof iv === "number" && Number.isFinite(iv)))) return undefined;
+      }
+    }
+  }
+  return budget > 0 ? JSON.stringify(value) : undefined;
+}
+
+function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    if (isPlainObject(value)) return plainResultJson(value, limits) ?? fieldJson(value, limits);
+    return fieldJson({ arg_0: value }, limits);
+  } catch (err) {
+    return JSON.stringify({ error: `result not recorded: ${errorMessage(err)}` });
+  }
+}
+
+/**
+ * Wraps an MCP tool handler as an agent tool task (Flowcept's
+ * `@agent_flowcept_task`): each call is a task with `subtype: "agent_tool"`,
+ * `activity_id` = the tool name, `used` = the tool arguments, `generated` =
+ * the tool result, `agent_id`, and the MCP request and session ids in
+ * `custom_metadata`. A handler that throws, or returns `isError: true`, is
+ * recorded as ERROR; what it returns or throws reaches the SDK untouched.
+ *
+ * `agent_id` is `options.agentId`, else the identity of the instrumented
+ * server that runs the tool, else the `agentId` of the running `Flowcept`
+ * workflow. The agent's `agent` record is written once per agent. Tool
+ * arguments named `workflow_id` / `campaign_id` place the task (as in
+ * Flowcept) and are left out of `used`.
+ *
+ * The tool name comes from `options.activityId`, else from the instrumented
+ * server that registered the handler, else from the handler's name.
+ */
+export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: AgentTaskOptions = {}): H {
+  if (typeof handler !== "function") throw new TypeError("agentFlowceptTask: expected a tool handler function");
+  const existing = (handler as { [TOOL_HOST]?: ToolHost })[TOOL_HOST];
+  if (existing !== undefined) return handler;
+  const host: ToolHost = {};
+  const opts = options;
+  if (opts.captureTelemetry === true) wantTelemetry();
+  const subtype = opts.subtype ?? AGENT_TOOL;
+  let staticAttrs: Attributes | undefined;
+  let custom: JsonObject | undefined;
+  let staticFor: JsonSafeLimits | undefined;
+
+  const wrapper = function (this: unknown, ...callArgs: unknown[]): unknown {
+    const cfg = captureConfig();
+    if (!cfg.enabled) return handler.apply(this, callArgs);
+    const telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    const activityId = opts.activityId ?? host.toolName ?? (handler.name || AGENT_TOOL);
+    let started;
+    try {
+      if (staticFor !== cfg.limits) {
+        staticAttrs = staticTaskAttributes({ ...opts, subtype, customMetadata: undefined, agentId: undefined }, cfg.limits);
+        custom = opts.customMetadata === undefined ? undefined : toJsonObject(opts.customMetadata, cfg.limits);
+        staticFor = cfg.limits;
+      }
+      const { toolArgs, extra } = splitCall(callArgs);
+      let used: Record<string, unknown>;
+      let workflowId = opts.workflowId;
+      let campaignId = opts.campaignId;
+      if (isPlainObject(toolArgs)) {
+        used = { ...toolArgs };
+        if (typeof used.workflow_id === "string") {
+          workflowId ??= used.workflow_id;
+          delete used.workflow_id;
+        }
+        if (typeof used.campaign_id === "string") {
+          campaignId ??= used.campaign_id;
+          delete used.campaign_id;
+        }
+      } else used = toolArgs === undefined ? {} : { arg_0: toolArgs };
+      const attrs: Attributes = { ...staticAttrs, [ATTR.USED]: fieldJson(used, cfg.limits) };
+      if (extra !== undefined || custom !== undefined) {
+        const meta: Record<string, unknown> = { ...custom };
+        if (extra?.requestId !== undefined) meta.mcp_request_id = extra.requestId;
+        if (extra?.sessionId !== undefined) meta.mcp_session_id = extra.sessionId;
+        attrs[ATTR.CUSTOM_METADATA] = fieldJson(meta, cfg.limits);
+      }
+      started = startTaskSpan(activityId, attrs, telemetry, workflowId, campaignId);
+      const scope = started.scope;
+      const agentId = opts.agentId ?? host.agentId ?? scope?.agentId;
+      if (agentId !== undefined) {
+        started.span.setAttribute(ATTR.AGENT_ID, agentId);
+        recordAgentOnce({
+          agentId,
+          name: opts.agentName ?? (agentId === host.agentId ? host.agentName : undefined) ?? (agentId === scope?.agentId ? scope?.workflowName : undefined),
+          workflowId: attrs[ATTR.WORKFLOW_ID] as string | undefined,
+          campaignId: attrs[ATTR.CAMPAIGN_ID] as string | undefined,
+          customMetadata: agentId === host.agentId ? host.agentMetadata : undefined,
+        });
+      }
+    } catch (err) {
+      diag.error(`flowcept: agent tool ${activityId} not captured: ${errorMessage(err)}`);
+      return handler.apply(this, callArgs);
+    }
+    const span = started.span;
+    const finish = (value: unknown): void => {
+      const generated = resultJson(value, cfg.limits);
+      if (isErrorResult(value)) {
+        if (generated !== undefined) span.setAttribute(ATTR.GENERATED, generated);
+        endTaskError(span, errorText(value as Record<string, unknown>), telemetry);
+      } else endTaskOk(span, generated, telemetry);
+    };
+    return runTaskBody(started.context, handler, this, callArgs, finish, (err) => endTaskError(span, err, telemetry));
+  };
+  Object.defineProperty(wrapper, TOOL_HOST, { value: host });
+  return keepIdentity(wrapper, handler);
+}
+
+/** The {@link ToolHost} of a wrapped handler, if it is one. */
+export function toolHostOf(handler: unknown): ToolHost | undefined {
+  return typeof handler === "function" ? (handler as { [TOOL_HOST]?: ToolHost })[TOOL_HOST] : undefined;
+}

@@ -1,0 +1,3 @@
+export { instrumentPiscina } from "./instrument-piscina.js";
+export { PiscinaInstrumentation } from "./PiscinaInstrumentation.js";
+export type { PiscinaInstrumentationConfig } from "./PiscinaInstrumentation.js";

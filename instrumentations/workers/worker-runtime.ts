@@ -1,0 +1,92 @@
+/**
+ * The worker-thread side of worker tasks: Flowcept is registered in the
+ * worker (each worker thread has its own module instances) with a
+ * {@link RelayRecordExporter}, the submitting thread's workflow context is
+ * restored around the task, and the records the task made ride back with
+ * its reply.
+ */
+import { context, diag, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { BroadcastChannel, threadId } from "node:worker_threads";
+import { nowSeconds } from "../../lib/clock.js";
+import { FlowceptSpanProcessor } from "../../lib/FlowceptSpanProcessor.js";
+import { registerFlowcept } from "../../lib/register-flowcept.js";
+import { configure } from "../../lib/settings-loader.js";
+import { contextWithScope, type WorkflowScope } from "../../lib/workflow-scope.js";
+import { RelayRecordExporter } from "./RelayRecordExporter.js";
+import { REPLY_KEY, RUNNING_CHANNEL, type RunningNotice, type TaskEnvelope, type TaskReply, type WorkerCaptureSettings } from "./task-envelope.js";
+
+let relay: RelayRecordExporter | undefined;
+let processor: FlowceptSpanProcessor | undefined;
+let appliedSettings = "";
+let running: BroadcastChannel | undefined;
+
+/** Registers Flowcept in this worker once, with the relay exporter (unless the worker registered its own). */
+function ensurePipeline(settings: WorkerCaptureSettings): void {
+  const key = `${settings.enabled}|${settings.maxBytes}|${settings.maxStringLength}|${settings.maxDepth}`;
+  if (key !== appliedSettings) {
+    appliedSettings = key;
+    configure({ instrumentation: { enabled: settings.enabled }, project: { max_value_bytes: settings.maxBytes, max_string_length: settings.maxStringLength, max_depth: settings.maxDepth } });
+  }
+  if (relay !== undefined) return;
+  relay = new RelayRecordExporter();
+  // A worker started with `--import flowcept-otel/register` already has a pipeline: its exporters write directly.
+  processor = FlowceptSpanProcessor.active() ?? registerFlowcept({ processor: { exporters: [relay] } }).processor;
+}
+
+function announce(notice: RunningNotice): void {
+  try {
+    if (running === undefined) {
+      running = new BroadcastChannel(RUNNING_CHANNEL);
+      running.unref();
+    }
+    running.postMessage(notice);
+  } catch (err) {
+    diag.debug(`flowcept: task start not announced: ${(err as Error)?.message ?? err}`);
+  }
+}
+
+/** The context a worker task runs in: the submitting thread's workflow scope, with the pool task as the active span. */
+function taskContext(env: TaskEnvelope): Context {
+  const flags = TraceFlags.SAMPLED;
+  let ctx = ROOT_CONTEXT;
+  const s = env.scope;
+  if (s !== undefined) {
+    const scope: WorkflowScope = { ...s, context: ROOT_CONTEXT };
+    const root = trace.wrapSpanContext({ traceId: s.traceId, spanId: s.rootSpanId, traceFlags: flags, isRemote: true });
+    ctx = contextWithScope(ROOT_CONTEXT, scope, root);
+    scope.context = ctx;
+  }
+  return trace.setSpan(ctx, trace.wrapSpanContext({ traceId: env.traceId, spanId: env.spanId, traceFlags: flags, isRemote: true }));
+}
+
+/**
+ * Runs `fn(env.task)` for a task envelope in this worker and returns the
+ * reply: the result or the error exactly as `fn` produced them, and the
+ * records made meanwhile. Never throws.
+ */
+export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => unknown): Promise<TaskReply> {
+  const startedAt = nowSeconds();
+  let ctx: Context = ROOT_CONTEXT;
+  try {
+    ensurePipeline(env.settings);
+    if (env.announce !== false) announce({ taskId: env.taskId, threadId, startedAt });
+    ctx = taskContext(env);
+  } catch (err) {
+    diag.error(`flowcept: worker task context not restored: ${(err as Error)?.message ?? err}`);
+  }
+  const reply: TaskReply = { [REPLY_KEY]: 1, ok: true, threadId, startedAt, endedAt: startedAt, records: [] };
+  try {
+    reply.result = await context.with(ctx, () => fn(env.task));
+  } catch (err) {
+    reply.ok = false;
+    reply.error = err;
+  }
+  reply.endedAt = nowSeconds();
+  try {
+    if (processor !== undefined && processor.pending > 0) await processor.forceFlush();
+    if (relay !== undefined && relay.size > 0) reply.records = relay.drain();
+  } catch (err) {
+    diag.error(`flowcept: worker records not collected: ${(err as Error)?.message ?? err}`);
+  }
+  return reply;
+}

@@ -1,0 +1,11 @@
+/** Module hooks that make the optional peer libraries look uninstalled. */
+const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina)(\/|$)/;
+
+export async function resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => Promise<unknown>): Promise<unknown> {
+  if (HIDDEN.test(specifier)) {
+    const err = new Error(`Cannot find package '${specifier}'`) as Error & { code: string };
+    err.code = "ERR_MODULE_NOT_FOUND";
+    throw err;
+  }
+  return next(specifier, context);
+}

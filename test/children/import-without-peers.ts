@@ -1,0 +1,18 @@
+/** Imports the package with the optional peers hidden; prints what it could use. */
+const out: Record<string, unknown> = {};
+try {
+  await import("piscina");
+  out.peersHidden = false;
+} catch {
+  out.peersHidden = true;
+}
+const main = await import("flowcept-otel");
+const instr = await import("flowcept-otel/instrumentations");
+out.exports = [typeof main.agentFlowceptTask, typeof main.flowceptModel, typeof main.instrumentPiscina, typeof instr.McpInstrumentation];
+const fc = await new main.Flowcept({ workflowName: "no-peers" }).start();
+const t = main.flowceptTask(function plain(x: number) {
+  return x + 1;
+});
+out.result = t(1);
+await fc.stop();
+process.stdout.write(JSON.stringify(out));
