@@ -6,7 +6,9 @@
  *    (gzip, both ends in this process, so the figure includes the client);
  * 2. the processor's added latency on a foreign span: the same provider
  *    with and without `FlowceptSpanProcessor`, on the call path (mapping is
- *    deferred to a batch) and in total (mapping and JSONL write included).
+ *    deferred to a batch) and in total (mapping and JSONL write included);
+ * 3. the cost of the `input.value` / `output.value` mirrors on a
+ *    `flowceptTask` call (`otel.io_max_bytes` on and off).
  *
  * `npm run bench -- otel`, or `node dist/bench/otel.js` after a build.
  */
@@ -25,7 +27,9 @@ import { OtlpIngestServer } from "../exporters/OtlpIngestServer.js";
 import { decodeTraceRequest } from "../exporters/otlp-protobuf.js";
 import { otlpRequestToRecords } from "../exporters/otlp-records.js";
 import { FlowceptSpanProcessor } from "../lib/FlowceptSpanProcessor.js";
-import { resetSettings } from "../lib/settings-loader.js";
+import { Flowcept } from "../lib/Flowcept.js";
+import { flowceptTask } from "../lib/flowcept-task.js";
+import { configure, resetSettings } from "../lib/settings-loader.js";
 import { TRACER_NAME } from "../lib/version.js";
 import { remoteScope } from "../lib/workflow-baggage.js";
 import { contextWithScope } from "../lib/workflow-scope.js";
@@ -191,11 +195,44 @@ async function processorLatency(dir: string): Promise<void> {
   }
 }
 
+async function mirrorCost(dir: string): Promise<void> {
+  const N = 20_000;
+  const ROUNDS = 15;
+  configure({ project: { dump_buffer: { path: join(dir, "mirrors.jsonl") } } });
+  const task = flowceptTask(function train_step(epoch: number, lr: number) {
+    return { loss: 1 / (epoch + 1), lr };
+  });
+  let sink = 0;
+  const timed = async (maxBytes: number): Promise<number> => {
+    configure({ otel: { io_max_bytes: maxBytes } });
+    const ns = timeOps(N, (i) => (sink += task(i, 0.01).loss));
+    await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+    return ns;
+  };
+  let results = new Map<string, number[]>();
+  await Flowcept.run({ workflowName: "bench-mirrors" }, async () => {
+    results = await interleave(
+      [
+        { name: "flowceptTask, mirrors off (otel.io_max_bytes: 0)", run: () => timed(0) },
+        { name: "flowceptTask, mirrors on (default cap)", run: () => timed(8192) },
+      ],
+      ROUNDS,
+    );
+  });
+  heading(`input.value / output.value mirrors: CPU time per flowceptTask call (JSONL store included), median of ${ROUNDS} interleaved rounds of ${N / 1000}k calls`);
+  const off = median(results.get("flowceptTask, mirrors off (otel.io_max_bytes: 0)")!);
+  const rows = [["case", "median/call", "added", "min", "max"]];
+  for (const [name, xs] of results) rows.push([name, fmtNs(median(xs)), fmtNs(median(xs) - off), fmtNs(Math.min(...xs)), fmtNs(Math.max(...xs))]);
+  process.stdout.write(`${table(rows)}\n`);
+  if (sink === 42) process.stdout.write("");
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "flowcept-bench-otel-"));
   try {
     await ingestThroughput(dir);
     await processorLatency(dir);
+    await mirrorCost(dir);
   } finally {
     resetSettings();
     rmSync(dir, { recursive: true, force: true });

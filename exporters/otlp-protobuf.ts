@@ -52,21 +52,6 @@ function withPresencePerMember(anyValue: protobuf.Type): void {
   }
 }
 
-/**
- * Decodes strings leniently (invalid UTF-8 becomes U+FFFD, as Node's own
- * decoder does) instead of rejecting the whole request: one bad byte in one
- * attribute must not lose a batch. It also lets protobufjs use Node's native
- * decoder instead of its JavaScript validating one.
- */
-function lenientStrings(ns: protobuf.NamespaceBase): void {
-  for (const obj of ns.nestedArray) {
-    if (obj instanceof protobuf.Type) {
-      for (const f of obj.fieldsArray) if (f.type === "string") f.setOption("features.utf8_validation", "NONE");
-    }
-    if (obj instanceof protobuf.Namespace) lenientStrings(obj);
-  }
-}
-
 function load(): TraceTypes {
   const dir = protoDir();
   const root = new protobuf.Root();
@@ -75,7 +60,6 @@ function load(): TraceTypes {
   // google.rpc.Status: the body of OTLP/HTTP error responses.
   protobuf.parse('syntax = "proto3"; package google.rpc; message Status { int32 code = 1; string message = 2; }', root);
   withPresencePerMember(root.lookupType("opentelemetry.proto.common.v1.AnyValue"));
-  lenientStrings(root);
   root.resolveAll();
   return {
     request: root.lookupType(`${PACKAGE}.ExportTraceServiceRequest`),
