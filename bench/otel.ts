@@ -89,7 +89,7 @@ function post(agent: Agent, url: string, body: Buffer): Promise<void> {
 
 async function ingestThroughput(dir: string): Promise<void> {
   const BATCHES = 16;
-  const ROUNDS = 7;
+  const ROUNDS = 15;
   const bodies = Array.from({ length: BATCHES }, (_, i) => Buffer.from(ProtobufTraceSerializer.serializeRequest(batchSpans(i))!));
   const gzipped = bodies.map((b) => gzipSync(b));
   const store = new JsonlRecordExporter({ path: join(dir, "ingest.jsonl") });
