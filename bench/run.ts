@@ -4,11 +4,12 @@
  */
 import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
+import { run as otel } from "./otel.js";
 import { run as telemetry } from "./telemetry.js";
 import { run as instrumentations } from "./instrumentations.js";
 import { run as mongo } from "./mongo.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo };
+const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo, otel };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -3,7 +3,9 @@ import { ATTR, SPAN_TYPE } from "./attributes.js";
 import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
 import { flowceptTracer } from "./register-flowcept.js";
+import { addIoMirror } from "./io-mirror.js";
 import { fieldJson } from "./task-binding.js";
+import { setGenerated } from "./task-span.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
 
 /**
@@ -45,6 +47,7 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
     if (this.workflowId !== undefined) attrs[ATTR.WORKFLOW_ID] = this.workflowId;
     if (this.campaignId !== undefined) attrs[ATTR.CAMPAIGN_ID] = this.campaignId;
     if (this.options.parentTaskId !== undefined) attrs[ATTR.PARENT_TASK_ID] = this.options.parentTaskId;
+    addIoMirror(attrs, "input", attrs[ATTR.USED] as string, this.cfg.ioMaxBytes);
     this.generated = undefined;
     this.iterSpan = flowceptTracer().startSpan(this.activityId, { attributes: attrs }, this.loopContext);
   }
@@ -53,7 +56,7 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
     const span = this.iterSpan;
     if (!span) return;
     this.iterSpan = undefined;
-    if (this.generated !== undefined) span.setAttribute(ATTR.GENERATED, fieldJson(this.generated, this.cfg.limits));
+    if (this.generated !== undefined) setGenerated(span, fieldJson(this.generated, this.cfg.limits));
     if (this.telemetry) {
       const t = telemetrySnapshotJson();
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);

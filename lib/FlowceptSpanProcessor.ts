@@ -11,6 +11,7 @@ import { materializeRecord } from "./raw-json.js";
 import type { RecordExporter } from "./record-exporter.js";
 import { Status, type FlowceptRecord } from "./records.js";
 import { getSettingsSafe } from "./settings-loader.js";
+import { compileSpanFilter, type SpanMatchOption } from "./span-match.js";
 import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
 import { currentScope } from "./workflow-scope.js";
 
@@ -35,13 +36,26 @@ export interface FlowceptSpanProcessorOptions {
    */
   maxDatabaseQueueSize?: number;
   /**
-   * Which spans of other instrumentations become task records. Flowcept's own
-   * spans are always recorded. Default: all spans.
+   * Spans of other instrumentations to record, by instrumentation scope and
+   * span name, e.g. `{ scopes: ["@opentelemetry/instrumentation-http"] }`
+   * or `[{ scopes: [/pg$/] }, { names: [/^GET /] }]` (any of several).
+   * Flowcept's own spans are always recorded. Default: all spans.
+   */
+  include?: SpanMatchOption;
+  /** Spans of other instrumentations not to record, e.g. `{ names: ["dns.lookup", /^fs /] }`. */
+  exclude?: SpanMatchOption;
+  /**
+   * Which spans of other instrumentations become task records, as a
+   * predicate (applied after `include` and `exclude`). Flowcept's own spans
+   * are always recorded. Default: all spans.
    */
   spanFilter?: (span: ReadableSpan) => boolean;
   /**
-   * Runs on every record before it leaves the process (redaction, masking).
-   * Return the record to keep (changed or not) or undefined to drop it.
+   * Runs on every record before it leaves the process: redaction, masking,
+   * dropping. Receives a plain JSON record (`used`, `generated`… are
+   * objects) and returns the record to keep (changed or not), or undefined to
+   * drop it. A mask that throws is logged and the record kept as it was.
+   * Example: `mask: (r) => (r.used?.password ? { ...r, used: { ...r.used, password: "***" } } : r)`.
    */
   mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
 }
@@ -84,7 +98,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     this.delay = options.scheduledDelayMillis ?? 200;
     this.maxQueueSize = Math.max(options.maxQueueSize ?? 512, this.maxBatchSize);
     const dbQueue = Math.max(options.maxDatabaseQueueSize ?? 65536, this.maxQueueSize);
-    this.spanFilter = options.spanFilter;
+    this.spanFilter = compileSpanFilter(options.include, options.exclude, options.spanFilter);
     this.mask = options.mask;
     const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
     this.lanes = exporters.map((e) => new ExporterLane(e, { ...laneOptions, syncThreshold: e.kind === "database" ? dbQueue : this.maxQueueSize }));
@@ -127,9 +141,10 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     const scope = currentScope(parentContext);
     if (scope === undefined) return;
     span.setAttribute(ATTR.WORKFLOW_ID, scope.workflowId);
-    span.setAttribute(ATTR.CAMPAIGN_ID, scope.campaignId);
+    if (scope.campaignId) span.setAttribute(ATTR.CAMPAIGN_ID, scope.campaignId);
     const parent = trace.getSpan(parentContext)?.spanContext();
-    if (parent === undefined || parent.spanId === scope.rootSpanId) span.setAttribute(ATTR.PARENT_TASK_ID, "");
+    if (parent === undefined) span.setAttribute(ATTR.PARENT_TASK_ID, scope.parentTaskId ?? "");
+    else if (parent.spanId === scope.rootSpanId) span.setAttribute(ATTR.PARENT_TASK_ID, "");
   }
 
   onEnd(span: ReadableSpan): void {

@@ -5,7 +5,7 @@ import { nowSeconds } from "./clock.js";
 import { staticTaskAttributes } from "./flowcept-task.js";
 import { toJsonObject, toJsonSafe } from "./json-safe.js";
 import { Status, type StatusValue } from "./records.js";
-import { startTaskSpan } from "./task-span.js";
+import { setGenerated, startTaskSpan } from "./task-span.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
 
 /** Fields of a custom task (Flowcept's `FlowceptTask` arguments, in camelCase). */
@@ -134,7 +134,7 @@ export class FlowceptTask implements Disposable {
     try {
       const limits = captureConfig().limits;
       const status = fields.status ?? (fields.stderr !== undefined ? Status.ERROR : Status.FINISHED);
-      if (fields.generated !== undefined) span.setAttribute(ATTR.GENERATED, JSON.stringify(toJsonObject(fields.generated, limits)));
+      if (fields.generated !== undefined) setGenerated(span, JSON.stringify(toJsonObject(fields.generated, limits)));
       if (fields.stdout !== undefined) span.setAttribute(ATTR.STDOUT, textOrJson(fields.stdout));
       if (fields.stderr !== undefined) span.setAttribute(ATTR.STDERR, textOrJson(fields.stderr));
       if (fields.data !== undefined) span.setAttribute(ATTR.DATA, JSON.stringify(toJsonSafe(fields.data, limits)));

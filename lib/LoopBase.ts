@@ -3,7 +3,7 @@ import { ATTR, SPAN_TYPE } from "./attributes.js";
 import { captureConfig, type CaptureConfig } from "./capture-config.js";
 import { FlowceptSpanProcessor } from "./FlowceptSpanProcessor.js";
 import { loopSource, type LoopItems, type LoopSource } from "./loop-items.js";
-import { startTaskSpan } from "./task-span.js";
+import { setGenerated, startTaskSpan } from "./task-span.js";
 import type { WorkflowScope } from "./workflow-scope.js";
 
 /** Options of {@link FlowceptLoop} and {@link FlowceptLightweightLoop} (Flowcept's, in camelCase). */
@@ -138,7 +138,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
     this.finishIterations();
     const span = this.loopSpan;
     span.setAttribute(ATTR.COUNT, this.index + 1);
-    span.setAttribute(ATTR.GENERATED, JSON.stringify({ iterations: this.index + 1, completed }));
+    setGenerated(span, JSON.stringify({ iterations: this.index + 1, completed }));
     span.setStatus({ code: SpanStatusCode.OK });
     span.end();
   }

@@ -9,6 +9,8 @@ export interface CaptureConfig {
   limits: JsonSafeLimits;
   /** Whether any task telemetry block is on in `telemetry_capture`. */
   telemetry: boolean;
+  /** `otel.io_max_bytes`: cap of the `input.value` / `output.value` span mirrors (0: off). */
+  ioMaxBytes: number;
 }
 
 let cached: CaptureConfig | undefined;
@@ -26,6 +28,7 @@ export function captureConfig(): CaptureConfig {
       maxDepth: s.project.max_depth,
     },
     telemetry: telemetryConfigured(s.telemetry_capture),
+    ioMaxBytes: Math.max(0, Math.floor(s.otel.io_max_bytes)),
   };
   cachedGen = settingsGeneration();
   return cached;

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { summarizeWorkflow, formatWorkflowSummary } from "./workflow-summary.js";
 import type { FlowceptRecord, WorkflowRecord } from "./records.js";
 import { watchCommand } from "../instrumentations/adapters/watch-command.js";
+import { addIngestCommand } from "./ingest-command.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { MongoClient } from "mongodb";
 import { stringify as toYaml } from "yaml";
@@ -232,6 +233,8 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         io.out(g.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatWorkflowSummary(summary)}\n`);
       });
     });
+
+  addIngestCommand(program, io);
 
   program
     .command("watch")

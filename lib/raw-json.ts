@@ -8,10 +8,18 @@
 import type { FlowceptRecord, JsonValue } from "./records.js";
 
 export class RawJson {
-  constructor(readonly text: string) {}
+  /**
+   * @param text JSON text on one line.
+   * @param parsed The value of `text`, when the caller already parsed it (saves parsing it again).
+   */
+  constructor(
+    readonly text: string,
+    private readonly parsed?: JsonValue,
+  ) {}
 
   /** The parsed value (what `JSON.stringify` writes). */
   toJSON(): JsonValue {
+    if (this.parsed !== undefined) return this.parsed;
     try {
       return JSON.parse(this.text) as JsonValue;
     } catch {

@@ -1,4 +1,4 @@
-import { context, diag, propagation, trace, type Tracer } from "@opentelemetry/api";
+import { context, diag, propagation, trace, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { registerInstrumentations, type Instrumentation } from "@opentelemetry/instrumentation";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
@@ -6,6 +6,7 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { onProcessEnd } from "./exit-hooks.js";
 import { FlowceptIdGenerator } from "./FlowceptIdGenerator.js";
+import { FlowceptPropagator } from "./FlowceptPropagator.js";
 import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
 import { TRACER_NAME, VERSION } from "./version.js";
@@ -28,6 +29,12 @@ export interface RegisterFlowceptOptions {
   resource?: Resource;
   /** OTel instrumentations to enable with this provider. */
   instrumentations?: Instrumentation[];
+  /**
+   * The global propagator. Default: {@link FlowceptPropagator} (W3C trace
+   * context and baggage, the baggage carrying the workflow and campaign ids
+   * to the processes this one calls).
+   */
+  propagator?: TextMapPropagator;
 }
 
 /** What {@link registerFlowcept} set up. */
@@ -85,7 +92,7 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
     diag.warn("flowcept: a tracer provider is already registered; Flowcept's spans use the provider registerFlowcept() built, other spans are not recorded (add a FlowceptSpanProcessor to your provider instead)");
     privateProvider = provider;
   } else {
-    provider.register();
+    provider.register({ propagator: opts.propagator ?? new FlowceptPropagator() });
     registeredGlobally = provider;
   }
   if (opts.instrumentations?.length) registerInstrumentations({ instrumentations: opts.instrumentations, tracerProvider: provider });

@@ -3,14 +3,18 @@
  * CommonJS): registers Flowcept's tracer provider before the application
  * starts, with no code change. Standard `OTEL_*` variables apply.
  * `FLOWCEPT_INSTRUMENTATIONS=mcp,tfjs,piscina` (or `instrumentation.auto` in
- * settings) also enables those library instrumentations.
+ * settings) also enables those library instrumentations. A process started
+ * with `TRACEPARENT` (and `BAGGAGE`) in its environment — see
+ * `flowceptEnv()` — joins that workflow.
  */
 import { diag } from "@opentelemetry/api";
 import { autoInstrumentations } from "../instrumentations/auto-instrumentations.js";
 import { registerFlowcept } from "./register-flowcept.js";
+import { joinWorkflowFromEnv } from "./workflow-env.js";
 
 try {
   registerFlowcept({ instrumentations: autoInstrumentations() });
+  joinWorkflowFromEnv();
 } catch (err) {
   diag.error(`flowcept: registration failed: ${(err as Error)?.message ?? err}`);
 }

@@ -95,6 +95,15 @@ export interface FlowceptSettings {
   };
   extra_metadata: Record<string, unknown>;
   adapters: Record<string, Record<string, unknown>>;
+  /** How task spans look on the trace path (Jaeger, Tempo, any OTLP backend). */
+  otel: {
+    /**
+     * Size cap, in UTF-8 bytes, of the OpenInference-style mirrors of `used`
+     * and `generated` on task spans (`input.value`, `output.value`); longer
+     * values are cut, with a marker. 0 turns the mirrors off.
+     */
+    io_max_bytes: number;
+  };
   [key: string]: unknown;
 }
 
@@ -167,6 +176,7 @@ export function defaultSettings(): FlowceptSettings {
     experiment: { user: null },
     extra_metadata: {},
     adapters: {},
+    otel: { io_max_bytes: 8192 },
   };
 }
 

@@ -20,6 +20,14 @@ export interface MappingDefaults {
    * text was produced by `JSON.stringify`). Spans of other origin are always parsed.
    */
   rawJson?: boolean;
+  /**
+   * Keep JSON object attributes (`used`, `generated`, telemetry…) of any
+   * span as {@link RawJson} once they are checked: parsed, an object, and on
+   * one line. The JSONL store then writes the text received instead of
+   * serialising the parsed value again (the ingest service does, for text
+   * that came over the network).
+   */
+  checkedRawJson?: boolean;
   /** Hostname for spans without `flowcept.hostname` or a `host.name` resource attribute. */
   hostname?: string;
   /** Workflow id for foreign spans outside any Flowcept workflow. */
@@ -44,14 +52,21 @@ function jsonAttr(attrs: Attributes, key: string): JsonValue | undefined {
   }
 }
 
-function jsonObjectAttr(attrs: Attributes, key: string, raw = false): JsonObject | RawJson | undefined {
-  if (raw) {
-    const text = attrs[key];
-    return typeof text === "string" ? new RawJson(text) : undefined;
+function jsonObjectAttr(attrs: Attributes, key: string, raw = false, checked = false): JsonObject | RawJson | undefined {
+  const text = attrs[key];
+  if (typeof text !== "string") return undefined;
+  if (raw) return new RawJson(text);
+  let v: JsonValue;
+  try {
+    v = JSON.parse(text) as JsonValue;
+  } catch {
+    return { value: text, error: "unparsable JSON attribute" };
   }
-  const v = jsonAttr(attrs, key);
-  if (v === undefined || v === null) return undefined;
-  return typeof v === "object" && !Array.isArray(v) ? v : { value: v };
+  if (v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) return { value: v };
+  // Whitespace between JSON tokens may be a line break, which would split a JSONL line.
+  if (checked && text.indexOf("\n") === -1 && text.indexOf("\r") === -1) return new RawJson(text, v);
+  return v;
 }
 
 function put(rec: Record<string, unknown>, key: string, value: unknown): void {
@@ -116,6 +131,7 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
 function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined, defaults: MappingDefaults): TaskRecord {
   const ours = type !== undefined;
   const raw = ours && defaults.rawJson === true && span.scopeName === TRACER_NAME;
+  const checked = defaults.checkedRawJson === true;
   const rec: Record<string, unknown> = {
     type: "task",
     task_id: strAttr(attrs, ATTR.TASK_ID) ?? taskIdOf(span.traceId, span.spanId),
@@ -123,8 +139,8 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "workflow_id", strAttr(attrs, ATTR.WORKFLOW_ID) ?? defaults.workflowId);
   put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID) ?? defaults.campaignId);
   rec.activity_id = span.name;
-  put(rec, "used", ours ? jsonObjectAttr(attrs, ATTR.USED, raw) : foreignUsed(attrs));
-  put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED, raw));
+  put(rec, "used", ours ? jsonObjectAttr(attrs, ATTR.USED, raw, checked) : foreignUsed(attrs));
+  put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED, raw, checked));
   put(rec, "submitted_at", numAttr(attrs, ATTR.SUBMITTED_AT));
   rec.started_at = numAttr(attrs, ATTR.STARTED_AT) ?? span.startTime;
   put(rec, "ended_at", numAttr(attrs, ATTR.ENDED_AT) ?? span.endTime);
@@ -137,12 +153,12 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "subtype", strAttr(attrs, ATTR.SUBTYPE) ?? (type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : KIND_NAMES[span.kind]));
   const tags = attrs[ATTR.TAGS];
   if (Array.isArray(tags) && tags.length) rec.tags = [...tags];
-  let custom = jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA, raw);
+  let custom = jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA, raw, checked && ours);
   if (!ours && span.scopeName) custom = { ...(custom as JsonObject | undefined), otel_scope: span.scopeName };
   put(rec, "custom_metadata", custom);
   put(rec, "data", jsonAttr(attrs, ATTR.DATA));
-  put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START, raw));
-  put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END, raw));
+  put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START, raw, checked));
+  put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END, raw, checked));
   if (rec.telemetry_at_start !== undefined && rec.telemetry_at_end !== undefined) {
     const start = jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START) as JsonObject;
     const end = jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END) as JsonObject;

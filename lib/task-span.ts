@@ -4,6 +4,8 @@
  */
 import { diag, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "./attributes.js";
+import { captureConfig } from "./capture-config.js";
+import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { flowceptTracer } from "./register-flowcept.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
 import { currentScope, taskParentContext, type WorkflowScope } from "./workflow-scope.js";
@@ -23,7 +25,7 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
   const wf = workflowId ?? scope?.workflowId;
   if (wf !== undefined) attrs[ATTR.WORKFLOW_ID] = wf;
   const camp = campaignId ?? scope?.campaignId;
-  if (camp !== undefined) attrs[ATTR.CAMPAIGN_ID] = camp;
+  if (camp) attrs[ATTR.CAMPAIGN_ID] = camp;
   if (scope !== undefined && attrs[ATTR.PARENT_TASK_ID] === undefined) {
     const ps = trace.getSpan(parent);
     if (ps !== undefined && ps.spanContext().spanId === scope.rootSpanId) attrs[ATTR.PARENT_TASK_ID] = "";
@@ -40,6 +42,8 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
   const scope = currentScope(parent);
   attrs[ATTR.TYPE] ??= SPAN_TYPE.TASK;
   stampTaskIds(attrs, parent, scope, workflowId, campaignId);
+  const used = attrs[ATTR.USED];
+  if (typeof used === "string") addIoMirror(attrs, "input", used, captureConfig().ioMaxBytes);
   if (telemetry) {
     const t = telemetrySnapshotJson();
     if (t !== undefined) attrs[ATTR.TELEMETRY_AT_START] = t;
@@ -48,10 +52,20 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
   return { span, context: trace.setSpan(parent, span), scope };
 }
 
+/** Sets `flowcept.generated` and its `output.value` mirror on a task span. */
+export function setGenerated(span: Span, generatedJson: string): void {
+  span.setAttribute(ATTR.GENERATED, generatedJson);
+  const max = captureConfig().ioMaxBytes;
+  if (max <= 0) return;
+  const io = capIo(generatedJson, max);
+  span.setAttribute(IO_ATTR.OUTPUT_VALUE, io.value);
+  span.setAttribute(IO_ATTR.OUTPUT_MIME_TYPE, io.mime);
+}
+
 /** Ends a task span as FINISHED, with `generated` JSON when given. Never throws. */
 export function endTaskOk(span: Span, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
   try {
-    if (generatedJson !== undefined) span.setAttribute(ATTR.GENERATED, generatedJson);
+    if (generatedJson !== undefined) setGenerated(span, generatedJson);
     if (telemetry) {
       const t = telemetrySnapshotJson();
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);

@@ -5,6 +5,7 @@
  * that runs outside any scope.
  */
 import { context, createContextKey, trace, type Context, type Span } from "@opentelemetry/api";
+import { scopeFromBaggage } from "./workflow-baggage.js";
 
 /** A running workflow, as seen by the capture API and the processor. */
 export interface WorkflowScope {
@@ -23,6 +24,11 @@ export interface WorkflowScope {
   context: Context;
   /** The workflow span, when this process records the workflow. */
   span?: Span;
+  /**
+   * Parent task of spans started outside any span of this scope: set when
+   * the workflow was joined from another process (the spawning task).
+   */
+  readonly parentTaskId?: string;
 }
 
 const SCOPE_KEY = createContextKey("flowcept.workflow_scope");
@@ -38,9 +44,13 @@ export function scopeInContext(ctx: Context): WorkflowScope | undefined {
   return ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined;
 }
 
-/** The scope of `ctx` (default: the active context), else the most recently started ambient scope. */
+/**
+ * The scope of `ctx` (default: the active context); else the workflow named
+ * by its W3C baggage (a request from another process's workflow); else the
+ * most recently started ambient scope.
+ */
 export function currentScope(ctx: Context = context.active()): WorkflowScope | undefined {
-  return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? ambient[ambient.length - 1];
+  return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? scopeFromBaggage(ctx) ?? ambient[ambient.length - 1];
 }
 
 /**
