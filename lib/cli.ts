@@ -242,7 +242,9 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .argument("[args...]", "<tensorboard|mlflow> <path> [--once] [--json] …")
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (args: string[]) => {
+    .action(async (args: string[], _o: unknown, cmd: Command) => {
+      // `--json` is also a global option, which commander takes before the command sees it.
+      if (cmd.optsWithGlobals<GlobalOptions>().json && !args.includes("--json")) args = [...args, "--json"];
       const code = await watchCommand(args, { stdout: { write: (t: string) => (io.out(t), true) } as never, stderr: { write: (t: string) => (io.err(t), true) } as never });
       if (code !== 0) throw new CliError("watch failed", code);
     });

@@ -64,6 +64,32 @@ describe("flowcept-otel CLI", function () {
     expect((JSON.parse(wf.stdout) as Record<string, unknown>[])[0]).to.include({ workflow_id: W1, name: "training", status: "FINISHED" });
   });
 
+  it("show prints a workflow's summary (the latest by default), as text or JSON", async () => {
+    const r = await cli(["show", W1], env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain(`Workflow "training" ${W1}`);
+    expect(r.stdout).to.contain("status:    FINISHED");
+    expect(r.stdout).to.match(/tasks:\s+2 \(ERROR 1, FINISHED 1\)/);
+    expect(r.stdout).to.match(/\n\s+fit\s+1\s+1\.2\d? s/);
+    const latest = await cli(["show", "--json"], env);
+    const summary = JSON.parse(latest.stdout) as { workflow_id: string; task_count: number; activities: { activity_id: string }[] };
+    expect(summary.workflow_id).to.equal(W1);
+    expect(summary.task_count).to.equal(2);
+    const missing = await cli(["show", "no-such-workflow"], env);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.contain("no workflow no-such-workflow in the store");
+  });
+
+  it("watch --once --json prints the records one scan of an adapter finds", async () => {
+    const logdir = fileURLToPath(new URL("../fixtures/tensorboard/tf2-tensor-scalars", import.meta.url)).replace("/dist/test/", "/test/");
+    const r = await cli(["watch", "tensorboard", logdir, "--once", "--json"], env);
+    expect(r.code, r.stderr).to.equal(0);
+    const records = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+    expect(records.map((t) => t.generated?.accuracy !== undefined)).to.deep.equal([true, true]);
+    const bad = await cli(["watch", "tensorboard", join(dir, "missing-logdir"), "--once"], env);
+    expect(bad.code).to.not.equal(0);
+  });
+
   it("exports a query to a file, with progress on stderr", async () => {
     const out = join(dir, "out.csv");
     const r = await cli(["query", '{"workflow_id": "' + W1 + '"}', "--output", out, "--format", "csv", "--projection", '{"task_id": 1, "used": 1}'], env);
