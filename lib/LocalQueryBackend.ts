@@ -12,6 +12,7 @@ import { diag } from "@opentelemetry/api";
 import { Query } from "mingo";
 import { bufferFileFamily } from "./buffer-file.js";
 import { mergeRecord } from "./merge-records.js";
+import { enrichRecord } from "./record-enrichment.js";
 import { lineMayHold, scanFieldChoice, scanStringField, textCondition, type TextCondition } from "./line-index.js";
 import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
@@ -167,6 +168,7 @@ export class LocalQueryBackend implements QueryBackend {
         entry.record = entry.record ? mergeRecord(entry.record, r) : r;
       }
       entry.pending = undefined;
+      if (entry.record) entry.record = enrichRecord(entry.record);
     }
     return entry.record;
   }

@@ -7,6 +7,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import { mergeRecords } from "./merge-records.js";
+import { enrichRecord } from "./record-enrichment.js";
 import type { FlowceptRecord } from "./records.js";
 import type { FlowceptSettings } from "./settings.js";
 
@@ -97,7 +98,7 @@ export function readBufferFile(path: string, options: ReadBufferOptions = {}): F
   if (!existsSync(abs)) return [];
   const out: FlowceptRecord[] = [];
   parseJsonLines(readFileSync(abs, "utf8"), abs, (r) => out.push(r));
-  return options.merge === false ? out : mergeRecords(out);
+  return (options.merge === false ? out : mergeRecords(out)).map(enrichRecord);
 }
 
 /**
@@ -121,11 +122,11 @@ export async function* iterateBufferFile(path: string): AsyncGenerator<FlowceptR
     rest = text.slice(cut + 1);
     parseJsonLines(complete, abs, (r) => pending.push(r), line);
     for (let i = complete.indexOf("\n"); i !== -1; i = complete.indexOf("\n", i + 1)) line++;
-    for (const r of pending) yield r;
+    for (const r of pending) yield enrichRecord(r);
     pending.length = 0;
   }
   if (rest) {
     parseJsonLines(rest, abs, (r) => pending.push(r), line);
-    for (const r of pending) yield r;
+    for (const r of pending) yield enrichRecord(r);
   }
 }

@@ -6,6 +6,7 @@
  * {@link materializeRecord}.
  */
 import type { FlowceptRecord, JsonValue } from "./records.js";
+import { enrichRecord } from "./record-enrichment.js";
 
 export class RawJson {
   /**
@@ -34,13 +35,17 @@ export function hasRawJson(rec: FlowceptRecord): boolean {
   return false;
 }
 
-/** The record with every {@link RawJson} value parsed: a plain JSON object. Returns the same object when there is nothing to parse. */
+/**
+ * The record with every {@link RawJson} value parsed — a plain JSON object —
+ * and its derived fields added (`telemetry_summary`). Returns the same object
+ * when there is nothing to parse.
+ */
 export function materializeRecord<T extends FlowceptRecord>(rec: T): T {
-  if (!hasRawJson(rec)) return rec;
+  if (!hasRawJson(rec)) return enrichRecord(rec);
   const out: Record<string, unknown> = {};
   for (const k in rec) {
     const v = rec[k];
     out[k] = v instanceof RawJson ? v.toJSON() : v;
   }
-  return out as T;
+  return enrichRecord(out as T);
 }

@@ -7,7 +7,6 @@ import type { Attributes } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "./attributes.js";
 import { RawJson } from "./raw-json.js";
 import { TRACER_NAME } from "./version.js";
-import { telemetrySummary } from "./telemetry/telemetry-summary.js";
 import { taskIdOf, traceIdToUuid } from "./ids.js";
 import { Status, type FlowceptRecord, type JsonObject, type JsonValue, type StatusValue, type TaskRecord, type WorkflowRecord } from "./records.js";
 import { numAttr, strAttr, type SpanData } from "./span-data.js";
@@ -159,12 +158,8 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "data", jsonAttr(attrs, ATTR.DATA));
   put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START, raw, checked));
   put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END, raw, checked));
-  if (rec.telemetry_at_start !== undefined && rec.telemetry_at_end !== undefined) {
-    const start = jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START) as JsonObject;
-    const end = jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END) as JsonObject;
-    const duration = typeof rec.ended_at === "number" ? rec.ended_at - (rec.started_at as number) : undefined;
-    rec.telemetry_summary = telemetrySummary(start, end, duration);
-  }
+  // telemetry_summary is derived where records are read or stored (record-enrichment.ts), not here:
+  // the local store's write path never parses the snapshots.
   put(rec, "hostname", hostnameOf(attrs, span, defaults));
   put(rec, "agent_id", strAttr(attrs, ATTR.AGENT_ID));
   put(rec, "source_agent_id", strAttr(attrs, ATTR.SOURCE_AGENT_ID));
