@@ -13,13 +13,13 @@ import type { FlowceptRecord, JsonObject } from "./records.js";
 import { redactSettings } from "./redact.js";
 import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "./register-flowcept.js";
 import { getSettings, getSettingsSafe, settingsFilePath, settingsGeneration } from "./settings-loader.js";
-import { FlowceptDb } from "./FlowceptDb.js";
+import type { FlowceptDb } from "./FlowceptDb.js";
+import { lazyModule } from "./lazy-module.js";
 import { spanToRecord } from "./span-to-record.js";
 import { VERSION } from "./version.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import type { TelemetrySampler } from "./telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "./telemetry/machine-info.js";
-import { resolveInterceptors, startAdapters, stopAdapters } from "./interceptors.js";
 import type { DataAdapter } from "../instrumentations/adapters/data-adapter.js";
 import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, type WorkflowScope } from "./workflow-scope.js";
 import { bufferFilePath } from "./buffer-file.js";
@@ -62,6 +62,8 @@ export interface StopOptions {
 }
 
 const DEFAULT_INTERCEPTORS = ["instrumentation"];
+const queryApi = lazyModule<typeof import("./FlowceptDb.js")>("./FlowceptDb.js", import.meta.url);
+const adapters = lazyModule<typeof import("./interceptors.js")>("./interceptors.js", import.meta.url);
 let sharedDb: FlowceptDb | undefined;
 let sharedDbGeneration = -1;
 
@@ -113,7 +115,7 @@ export class Flowcept {
     const gen = settingsGeneration();
     if (!sharedDb || sharedDbGeneration !== gen) {
       void sharedDb?.close();
-      sharedDb = FlowceptDb.fromSettings(getSettingsSafe(), { currentWorkflowId: () => Flowcept.currentWorkflowId });
+      sharedDb = queryApi().FlowceptDb.fromSettings(getSettingsSafe(), { currentWorkflowId: () => Flowcept.currentWorkflowId });
       sharedDbGeneration = gen;
     }
     return sharedDb;
@@ -142,7 +144,8 @@ export class Flowcept {
       return this.scope;
     }
     const settings = getSettings();
-    const adapterConfigs = resolveInterceptors(this.opts.interceptors ?? DEFAULT_INTERCEPTORS, settings);
+    const interceptors = this.opts.interceptors ?? DEFAULT_INTERCEPTORS;
+    const adapterConfigs = interceptors.some((i) => i !== "instrumentation") ? adapters().resolveInterceptors(interceptors, settings) : [];
     ensureFlowceptPipeline();
     const o = this.opts;
     const traceId = workflowTraceId(this.workflowId);
@@ -183,7 +186,7 @@ export class Flowcept {
     );
     if (span) this.emitStartRecord(span);
     this.telemetry = acquireTelemetry(settings);
-    this.adapters = startAdapters(adapterConfigs, this.workflowId, this.campaignId);
+    if (adapterConfigs.length) this.adapters = adapters().startAdapters(adapterConfigs, this.workflowId, this.campaignId);
     if (span && settings.telemetry_capture.machine_info) this.machineInfo = this.recordMachineInfo(span, settings);
     return scope;
   }
@@ -267,7 +270,7 @@ export class Flowcept {
     this.unregisterExit?.();
     this.unregisterExit = undefined;
     flushBatchSpans(this.workflowId);
-    if (this.adapters.length) void stopAdapters(this.adapters.splice(0));
+    if (this.adapters.length) void adapters().stopAdapters(this.adapters.splice(0));
     releaseTelemetry(this.telemetry);
     this.telemetry = undefined;
     const span = scope.span;
@@ -304,7 +307,7 @@ export class Flowcept {
     this.stopping = (async () => {
       // Adapters make a last scan and a machine probe still running ends before the workflow span does
       // (both bounded); the end time stays the time stop() was called.
-      await stopAdapters(this.adapters.splice(0));
+      if (this.adapters.length) await adapters().stopAdapters(this.adapters.splice(0));
       if (machineInfo) await machineInfo;
       this.endSync(opts, endedAt);
       const s = getSettingsSafe().db_buffer;

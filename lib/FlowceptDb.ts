@@ -6,12 +6,14 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { csvHeader, csvRow, flattenRecord } from "./csv.js";
-import { LocalQueryBackend } from "./LocalQueryBackend.js";
 import { mongoDbNameFromSettings, mongoUriFromSettings } from "./mongo-connection.js";
-import { MongoQueryBackend } from "./MongoQueryBackend.js";
+import { lazyModule } from "./lazy-module.js";
 import { checkCollection, checkFilter } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionQueryOptions, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 import { getSettings } from "./settings-loader.js";
+
+const localBackend = lazyModule<typeof import("./LocalQueryBackend.js")>("./LocalQueryBackend.js", import.meta.url);
+const mongoBackend = lazyModule<typeof import("./MongoQueryBackend.js")>("./MongoQueryBackend.js", import.meta.url);
 import type { FlowceptSettings } from "./settings.js";
 
 /** Options of {@link FlowceptDb}. */
@@ -70,8 +72,8 @@ export class FlowceptDb {
    */
   static fromSettings(settings: FlowceptSettings = getSettings(), options: Omit<FlowceptDbOptions, "backend"> = {}): FlowceptDb {
     const backend: QueryBackend = settings.databases.mongodb.enabled
-      ? new MongoQueryBackend({ uri: mongoUriFromSettings(settings), dbName: mongoDbNameFromSettings(settings) })
-      : new LocalQueryBackend({ path: settings.project.dump_buffer.path });
+      ? new (mongoBackend().MongoQueryBackend)({ uri: mongoUriFromSettings(settings), dbName: mongoDbNameFromSettings(settings) })
+      : new (localBackend().LocalQueryBackend)({ path: settings.project.dump_buffer.path });
     return new FlowceptDb({ ...options, backend });
   }
 

@@ -1,7 +1,9 @@
 import { JsonlRecordExporter } from "../exporters/JsonlRecordExporter.js";
-import { createMongoExporterFromSettings } from "../exporters/mongo-exporter-options.js";
+import { lazyModule } from "./lazy-module.js";
 import type { RecordExporter } from "./record-exporter.js";
 import type { FlowceptSettings } from "./settings.js";
+
+const mongoExporter = lazyModule<typeof import("../exporters/mongo-exporter-options.js")>("../exporters/mongo-exporter-options.js", import.meta.url);
 
 /**
  * The exporters settings ask for: the JSONL local store when
@@ -12,7 +14,9 @@ import type { FlowceptSettings } from "./settings.js";
 export function createDefaultExporters(settings: FlowceptSettings): RecordExporter[] {
   const out: RecordExporter[] = [];
   if (settings.project.dump_buffer.enabled) out.push(new JsonlRecordExporter());
-  const mongo = createMongoExporterFromSettings(settings);
-  if (mongo) out.push(mongo);
+  if (settings.databases.mongodb.enabled) {
+    const mongo = mongoExporter().createMongoExporterFromSettings(settings);
+    if (mongo) out.push(mongo);
+  }
   return out;
 }

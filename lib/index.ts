@@ -52,10 +52,6 @@ export { agentFlowceptTask, instrumentMcpServer, McpInstrumentation, flowceptMod
 export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig, FlowceptModelOptions, TfjsInstrumentationConfig, PiscinaInstrumentationConfig, RunInWorkerOptions, WorkerTaskOptions, InstrumentationName } from "../instrumentations/index.js";
 export { FlowceptDb } from "./FlowceptDb.js";
 export type { FlowceptDbOptions, TaskWithDepth, ExportQueryOptions } from "./FlowceptDb.js";
-export { LocalQueryBackend } from "./LocalQueryBackend.js";
-export type { LocalQueryBackendOptions } from "./LocalQueryBackend.js";
-export { MongoQueryBackend, fromMongoDocument } from "./MongoQueryBackend.js";
-export type { MongoQueryBackendOptions } from "./MongoQueryBackend.js";
 export { FlowceptQueryError } from "./query-types.js";
 export type { QueryBackend, QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName, CollectionQueryOptions } from "./query-types.js";
 export { escapeKey, unescapeKey, escapeKeys, unescapeKeys } from "./mongo-keys.js";

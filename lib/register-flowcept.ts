@@ -1,11 +1,11 @@
 import { context, diag, propagation, trace, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { registerInstrumentations, type Instrumentation } from "@opentelemetry/instrumentation";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { onProcessEnd } from "./exit-hooks.js";
 import { FlowceptIdGenerator } from "./FlowceptIdGenerator.js";
+import { lazyModule } from "./lazy-module.js";
 import { FlowceptPropagator } from "./FlowceptPropagator.js";
 import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
@@ -45,6 +45,8 @@ export interface FlowceptRegistration {
   shutdown(): Promise<void>;
 }
 
+const otlpHttp = lazyModule<typeof import("@opentelemetry/exporter-trace-otlp-http")>("@opentelemetry/exporter-trace-otlp-http", import.meta.url);
+
 let registration: FlowceptRegistration | undefined;
 let privateProvider: NodeTracerProvider | undefined;
 let registeredGlobally: NodeTracerProvider | undefined;
@@ -74,7 +76,7 @@ function buildResource(opts: RegisterFlowceptOptions): Resource {
 
 function buildProvider(opts: RegisterFlowceptOptions, processor: FlowceptSpanProcessor): NodeTracerProvider {
   const processors: SpanProcessor[] = [processor, ...(opts.spanProcessors ?? [])];
-  if (opts.otlp ?? otlpWanted()) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  if (opts.otlp ?? otlpWanted()) processors.push(new BatchSpanProcessor(new (otlpHttp().OTLPTraceExporter)()));
   return new NodeTracerProvider({ resource: buildResource(opts), idGenerator: new FlowceptIdGenerator(), spanProcessors: processors });
 }
 

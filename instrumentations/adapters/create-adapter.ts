@@ -1,9 +1,12 @@
-import { MlflowSource } from "../mlflow/MlflowSource.js";
-import { TensorBoardSource } from "../tensorboard/TensorBoardSource.js";
+import { lazyModule } from "../../lib/lazy-module.js";
 import { resolveAdapterConfig, type AdapterConfig, type AdapterKind } from "./adapter-config.js";
 import { stateFilePath } from "./adapter-state-file.js";
 import type { AdapterOptions, AdapterSink, DataAdapter } from "./data-adapter.js";
 import { ObservabilityAdapter } from "./ObservabilityAdapter.js";
+
+// Each source loads its decoders (protobufjs, sql.js) only when an adapter of its kind is created.
+const mlflow = lazyModule<typeof import("../mlflow/MlflowSource.js")>("../mlflow/MlflowSource.js", import.meta.url);
+const tensorboard = lazyModule<typeof import("../tensorboard/TensorBoardSource.js")>("../tensorboard/TensorBoardSource.js", import.meta.url);
 
 /**
  * Creates a TensorBoard or MLflow adapter. `config` is an `adapters:` block
@@ -25,6 +28,6 @@ export function createAdapter(
   opts: AdapterOptions = {},
 ): DataAdapter {
   const resolved = resolveAdapterConfig(kind, config);
-  const source = kind === "tensorboard" ? new TensorBoardSource(resolved, opts) : new MlflowSource(resolved, opts);
+  const source = kind === "tensorboard" ? new (tensorboard().TensorBoardSource)(resolved, opts) : new (mlflow().MlflowSource)(resolved, opts);
   return new ObservabilityAdapter(source, resolved, sink, stateFilePath(resolved, source.target, opts.stateDir));
 }
