@@ -63,6 +63,11 @@ export interface FlowceptSpanProcessorOptions {
 const live = new Set<FlowceptSpanProcessor>();
 /** The most recently created live processor (read on every lightweight call, so cached). */
 let newest: FlowceptSpanProcessor | undefined;
+/** The processor that receives the capture API's spans (set by the pipeline set-up); it also takes emitted records. */
+let captureSink: FlowceptSpanProcessor | undefined;
+/** Name of the probe span that finds out whether a provider has a Flowcept processor. */
+export const PROBE_SPAN_NAME = "flowcept.pipeline-probe";
+let probeSeenBy: FlowceptSpanProcessor | undefined;
 const localOnlyWorkflows = new Set<string>();
 
 /**
@@ -115,9 +120,26 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     });
   }
 
-  /** The most recently created processor that is not shut down: where records without a span go. */
+  /** Where records without a span go: the processor that receives the capture API's spans, else the most recently created live one. */
   static active(): FlowceptSpanProcessor | undefined {
-    return newest;
+    return captureSink ?? newest;
+  }
+
+  /** @internal Makes `p` the processor capture spans and emitted records go to. */
+  static setCaptureSink(p: FlowceptSpanProcessor | undefined): void {
+    captureSink = p;
+  }
+
+  /**
+   * @internal Which live Flowcept processor, if any, receives the spans of
+   * `startProbe` (a span that is started and never ended, so no exporter sees it).
+   */
+  static probe(startProbe: () => void): FlowceptSpanProcessor | undefined {
+    probeSeenBy = undefined;
+    startProbe();
+    const seen = probeSeenBy;
+    probeSeenBy = undefined;
+    return seen && live.has(seen) ? seen : undefined;
   }
 
   /** Every processor that is not shut down. */
@@ -132,6 +154,10 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
+    if (span.name === PROBE_SPAN_NAME) {
+      probeSeenBy ??= this;
+      return;
+    }
     const type = span.attributes[ATTR.TYPE];
     if (type !== undefined) {
       // Stamped by the capture API. Tasks are tracked so that an exit can record the ones cut short.
@@ -318,6 +344,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     await this.forceFlush();
     this.shutDown = true;
     live.delete(this);
+    if (captureSink === this) captureSink = undefined;
     if (newest === this) {
       newest = undefined;
       for (const p of live) newest = p;

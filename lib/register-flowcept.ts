@@ -7,7 +7,7 @@ import { onProcessEnd } from "./exit-hooks.js";
 import { FlowceptIdGenerator } from "./FlowceptIdGenerator.js";
 import { lazyModule } from "./lazy-module.js";
 import { FlowceptPropagator } from "./FlowceptPropagator.js";
-import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
+import { FlowceptSpanProcessor, PROBE_SPAN_NAME, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
 import { TRACER_NAME, VERSION } from "./version.js";
 
@@ -49,6 +49,7 @@ const otlpHttp = lazyModule<typeof import("@opentelemetry/exporter-trace-otlp-ht
 
 let registration: FlowceptRegistration | undefined;
 let privateProvider: NodeTracerProvider | undefined;
+let privateProcessor: FlowceptSpanProcessor | undefined;
 let registeredGlobally: NodeTracerProvider | undefined;
 let cachedTracer: Tracer | undefined;
 
@@ -119,29 +120,45 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
     },
   };
   registration = reg;
+  FlowceptSpanProcessor.setCaptureSink(processor);
   cachedTracer = undefined;
   return reg;
 }
 
 /**
- * Makes sure Flowcept spans are recorded: nothing to do when a Flowcept
- * processor exists (the user added one to their provider, or we registered
- * ours); registers Flowcept's provider when the application has none; and
- * when the application has a provider without a Flowcept processor, records
- * Flowcept's spans through a private provider so nothing is lost.
+ * Makes sure Flowcept spans are recorded: nothing to do when the provider
+ * the capture API uses has a Flowcept processor (ours, or the one the user
+ * added to theirs — found with a probe span that is never ended); registers
+ * Flowcept's provider when the application has none; and when the
+ * application's provider has no Flowcept processor, records Flowcept's spans
+ * through a private provider so nothing is lost.
  */
 export function ensureFlowceptPipeline(): void {
-  if (FlowceptSpanProcessor.active()) return;
+  if (registration && FlowceptSpanProcessor.all().includes(registration.processor)) {
+    FlowceptSpanProcessor.setCaptureSink(registration.processor);
+    return;
+  }
+  if (privateProcessor && FlowceptSpanProcessor.all().includes(privateProcessor)) {
+    FlowceptSpanProcessor.setCaptureSink(privateProcessor);
+    return;
+  }
   if (!globalTracerProviderIsSet()) {
     registerFlowcept();
     return;
   }
+  const wired = FlowceptSpanProcessor.probe(() => trace.getTracer(TRACER_NAME, VERSION).startSpan(PROBE_SPAN_NAME));
+  if (wired) {
+    FlowceptSpanProcessor.setCaptureSink(wired);
+    return;
+  }
   diag.warn("flowcept: the registered tracer provider has no FlowceptSpanProcessor; Flowcept records its own spans through a private provider (add `new FlowceptSpanProcessor()` to your provider to record all spans and see Flowcept's in your traces)");
+  privateProcessor = new FlowceptSpanProcessor();
   privateProvider = new NodeTracerProvider({
     resource: buildResource({}),
     idGenerator: new FlowceptIdGenerator(),
-    spanProcessors: [new FlowceptSpanProcessor()],
+    spanProcessors: [privateProcessor],
   });
+  FlowceptSpanProcessor.setCaptureSink(privateProcessor);
   cachedTracer = undefined;
 }
 

@@ -9,7 +9,7 @@ import { RawJson } from "./raw-json.js";
 import { TRACER_NAME } from "./version.js";
 import { taskIdOf, traceIdToUuid } from "./ids.js";
 import { Status, type FlowceptRecord, type JsonObject, type JsonValue, type StatusValue, type TaskRecord, type WorkflowRecord } from "./records.js";
-import { numAttr, strAttr, type SpanData } from "./span-data.js";
+import { strAttr, type SpanData } from "./span-data.js";
 
 /** Values the mapping uses when a span does not carry them, and how it treats JSON attributes. */
 export interface MappingDefaults {
@@ -40,10 +40,8 @@ const SPAN_STATUS_ERROR = 2;
 /** Derived task statuses the mapping never overrides with the span status. */
 const STATUS_VALUES = new Set<string>(Object.values(Status));
 
-/** Parses a JSON attribute; an unparsable one is kept as text under `value`. */
-function jsonAttr(attrs: Attributes, key: string): JsonValue | undefined {
-  const text = attrs[key];
-  if (typeof text !== "string") return undefined;
+/** Parses JSON text; unparsable text is kept under `value`. */
+function parseJsonText(text: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
@@ -52,7 +50,11 @@ function jsonAttr(attrs: Attributes, key: string): JsonValue | undefined {
 }
 
 function jsonObjectAttr(attrs: Attributes, key: string, raw = false, checked = false): JsonObject | RawJson | undefined {
-  const text = attrs[key];
+  return jsonObjectValue(attrs[key], raw, checked);
+}
+
+/** A JSON-object attribute value: kept as {@link RawJson} text (`raw`), or parsed (and kept as checked text with `checked`). */
+function jsonObjectValue(text: unknown, raw = false, checked = false): JsonObject | RawJson | undefined {
   if (typeof text !== "string") return undefined;
   if (raw) return new RawJson(text);
   let v: JsonValue;
@@ -73,8 +75,11 @@ function put(rec: Record<string, unknown>, key: string, value: unknown): void {
 }
 
 function statusOf(span: SpanData, attrs: Attributes): StatusValue {
-  const explicit = strAttr(attrs, ATTR.STATUS);
-  if (explicit && STATUS_VALUES.has(explicit)) return explicit as StatusValue;
+  return statusFrom(span, attrs[ATTR.STATUS]);
+}
+
+function statusFrom(span: SpanData, explicit: unknown): StatusValue {
+  if (typeof explicit === "string" && STATUS_VALUES.has(explicit)) return explicit as StatusValue;
   if (span.status.code === SPAN_STATUS_ERROR) return Status.ERROR;
   return span.endTime === undefined ? Status.RUNNING : Status.FINISHED;
 }
@@ -86,23 +91,7 @@ function errorMessage(span: SpanData): string | undefined {
   return typeof msg === "string" ? msg : undefined;
 }
 
-function parentTaskId(span: SpanData, attrs: Attributes): string | undefined {
-  const explicit = attrs[ATTR.PARENT_TASK_ID];
-  if (typeof explicit === "string") return explicit === "" ? undefined : explicit;
-  return span.parentSpanId ? taskIdOf(span.traceId, span.parentSpanId) : undefined;
-}
 
-/** Attributes of a foreign span, as `used` (the `flowcept.*` ones are left out). */
-function foreignUsed(attrs: Attributes): JsonObject | undefined {
-  let out: JsonObject | undefined;
-  for (const key in attrs) {
-    if (key.startsWith("flowcept.")) continue;
-    const v = attrs[key];
-    if (v === undefined) continue;
-    (out ??= {})[key] = (Array.isArray(v) ? [...v] : v) as JsonValue;
-  }
-  return out;
-}
 
 function hostnameOf(attrs: Attributes, span: SpanData, defaults: MappingDefaults): string | undefined {
   return strAttr(attrs, ATTR.HOSTNAME) ?? strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname;
@@ -131,47 +120,87 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   const ours = type !== undefined;
   const raw = ours && defaults.rawJson === true && span.scopeName === TRACER_NAME;
   const checked = defaults.checkedRawJson === true;
+  // One pass over the attributes: a span carries a few of the many fields a task may have.
+  let taskId: unknown, workflowId: unknown, campaignId: unknown, used: unknown, generated: unknown, submittedAt: unknown;
+  let startedAt: unknown, endedAt: unknown, explicitStatus: unknown, stdout: unknown, stderr: unknown, parent: unknown;
+  let groupId: unknown, subtype: unknown, tags: unknown, custom: unknown, data: unknown, telStart: unknown, telEnd: unknown;
+  let host: unknown, agentId: unknown, sourceAgentId: unknown, adapterId: unknown, address: unknown;
+  let foreign: JsonObject | undefined;
+  for (const key in attrs) {
+    const v = attrs[key];
+    if (v === undefined) continue;
+    if (!key.startsWith("flowcept.")) {
+      if (!ours) (foreign ??= {})[key] = (Array.isArray(v) ? [...v] : v) as JsonValue;
+      continue;
+    }
+    switch (key) {
+      case ATTR.TASK_ID: taskId = v; break;
+      case ATTR.WORKFLOW_ID: workflowId = v; break;
+      case ATTR.CAMPAIGN_ID: campaignId = v; break;
+      case ATTR.USED: used = v; break;
+      case ATTR.GENERATED: generated = v; break;
+      case ATTR.SUBMITTED_AT: submittedAt = v; break;
+      case ATTR.STARTED_AT: startedAt = v; break;
+      case ATTR.ENDED_AT: endedAt = v; break;
+      case ATTR.STATUS: explicitStatus = v; break;
+      case ATTR.STDOUT: stdout = v; break;
+      case ATTR.STDERR: stderr = v; break;
+      case ATTR.PARENT_TASK_ID: parent = v; break;
+      case ATTR.GROUP_ID: groupId = v; break;
+      case ATTR.SUBTYPE: subtype = v; break;
+      case ATTR.TAGS: tags = v; break;
+      case ATTR.CUSTOM_METADATA: custom = v; break;
+      case ATTR.DATA: data = v; break;
+      case ATTR.TELEMETRY_AT_START: telStart = v; break;
+      case ATTR.TELEMETRY_AT_END: telEnd = v; break;
+      case ATTR.HOSTNAME: host = v; break;
+      case ATTR.AGENT_ID: agentId = v; break;
+      case ATTR.SOURCE_AGENT_ID: sourceAgentId = v; break;
+      case ATTR.ADAPTER_ID: adapterId = v; break;
+      case ATTR.ADDRESS: address = v; break;
+    }
+  }
   const rec: Record<string, unknown> = {
     type: "task",
-    task_id: strAttr(attrs, ATTR.TASK_ID) ?? taskIdOf(span.traceId, span.spanId),
+    task_id: typeof taskId === "string" ? taskId : taskIdOf(span.traceId, span.spanId),
   };
-  put(rec, "workflow_id", strAttr(attrs, ATTR.WORKFLOW_ID) ?? defaults.workflowId);
-  put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID) ?? defaults.campaignId);
+  put(rec, "workflow_id", typeof workflowId === "string" ? workflowId : defaults.workflowId);
+  put(rec, "campaign_id", typeof campaignId === "string" ? campaignId : defaults.campaignId);
   rec.activity_id = span.name;
-  put(rec, "used", ours ? jsonObjectAttr(attrs, ATTR.USED, raw, checked) : foreignUsed(attrs));
-  put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED, raw, checked));
-  put(rec, "submitted_at", numAttr(attrs, ATTR.SUBMITTED_AT));
-  rec.started_at = numAttr(attrs, ATTR.STARTED_AT) ?? span.startTime;
-  put(rec, "ended_at", numAttr(attrs, ATTR.ENDED_AT) ?? span.endTime);
-  const status = statusOf(span, attrs);
+  put(rec, "used", ours ? jsonObjectValue(used, raw, checked) : foreign);
+  put(rec, "generated", jsonObjectValue(generated, raw, checked));
+  if (typeof submittedAt === "number") rec.submitted_at = submittedAt;
+  rec.started_at = typeof startedAt === "number" ? startedAt : span.startTime;
+  put(rec, "ended_at", typeof endedAt === "number" ? endedAt : span.endTime);
+  const status = statusFrom(span, explicitStatus);
   rec.status = status;
-  put(rec, "stdout", jsonAttrOrText(attrs, ATTR.STDOUT));
-  put(rec, "stderr", jsonAttrOrText(attrs, ATTR.STDERR) ?? (status === Status.ERROR ? errorMessage(span) : undefined));
-  put(rec, "parent_task_id", parentTaskId(span, attrs));
-  put(rec, "group_id", strAttr(attrs, ATTR.GROUP_ID));
-  put(rec, "subtype", strAttr(attrs, ATTR.SUBTYPE) ?? (type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : KIND_NAMES[span.kind]));
-  const tags = attrs[ATTR.TAGS];
+  put(rec, "stdout", textOrJsonValue(stdout));
+  put(rec, "stderr", textOrJsonValue(stderr) ?? (status === Status.ERROR ? errorMessage(span) : undefined));
+  if (typeof parent === "string") {
+    if (parent !== "") rec.parent_task_id = parent;
+  } else if (span.parentSpanId) rec.parent_task_id = taskIdOf(span.traceId, span.parentSpanId);
+  if (typeof groupId === "string") rec.group_id = groupId;
+  put(rec, "subtype", typeof subtype === "string" ? subtype : type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : KIND_NAMES[span.kind]);
   if (Array.isArray(tags) && tags.length) rec.tags = [...tags];
-  let custom = jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA, raw, checked && ours);
-  if (!ours && span.scopeName) custom = { ...(custom as JsonObject | undefined), otel_scope: span.scopeName };
-  put(rec, "custom_metadata", custom);
-  put(rec, "data", jsonAttr(attrs, ATTR.DATA));
-  put(rec, "telemetry_at_start", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_START, raw, checked));
-  put(rec, "telemetry_at_end", jsonObjectAttr(attrs, ATTR.TELEMETRY_AT_END, raw, checked));
+  let customValue = jsonObjectValue(custom, raw, checked && ours);
+  if (!ours && span.scopeName) customValue = { ...(customValue as JsonObject | undefined), otel_scope: span.scopeName };
+  put(rec, "custom_metadata", customValue);
+  if (typeof data === "string") rec.data = parseJsonText(data);
+  put(rec, "telemetry_at_start", jsonObjectValue(telStart, raw, checked));
+  put(rec, "telemetry_at_end", jsonObjectValue(telEnd, raw, checked));
   // telemetry_summary is derived where records are read or stored (record-enrichment.ts), not here:
   // the local store's write path never parses the snapshots.
-  put(rec, "hostname", hostnameOf(attrs, span, defaults));
-  put(rec, "agent_id", strAttr(attrs, ATTR.AGENT_ID));
-  put(rec, "source_agent_id", strAttr(attrs, ATTR.SOURCE_AGENT_ID));
-  put(rec, "adapter_id", strAttr(attrs, ATTR.ADAPTER_ID));
-  put(rec, "address", strAttr(attrs, ATTR.ADDRESS));
+  put(rec, "hostname", typeof host === "string" ? host : (strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname));
+  if (typeof agentId === "string") rec.agent_id = agentId;
+  if (typeof sourceAgentId === "string") rec.source_agent_id = sourceAgentId;
+  if (typeof adapterId === "string") rec.adapter_id = adapterId;
+  if (typeof address === "string") rec.address = address;
   rec.utc_timestamp = (rec.ended_at as number | undefined) ?? (rec.started_at as number);
   return rec as TaskRecord;
 }
 
 /** stdout/stderr may be text or a JSON object (Flowcept allows both). */
-function jsonAttrOrText(attrs: Attributes, key: string): string | JsonObject | undefined {
-  const v = attrs[key];
+function textOrJsonValue(v: unknown): string | JsonObject | undefined {
   if (typeof v !== "string") return undefined;
   if (v.startsWith("{")) {
     try {
