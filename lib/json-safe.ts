@@ -19,6 +19,7 @@
  * - values under secret-looking keys (password, token, secret, api_key, …) → `"[REDACTED]"`.
  */
 import type { JsonObject, JsonValue } from "./records.js";
+import { isSecretName, REDACTED } from "./redact.js";
 
 /** Limits of a conversion. */
 export interface JsonSafeLimits {
@@ -33,8 +34,7 @@ export interface JsonSafeLimits {
 /** Defaults matching `project.max_value_bytes` / `max_string_length` / `max_depth`. */
 export const DEFAULT_LIMITS: JsonSafeLimits = { maxBytes: 64 * 1024, maxStringLength: 16 * 1024, maxDepth: 32 };
 
-/** Marker written in place of a redacted value. */
-export const REDACTED = "[REDACTED]";
+export { REDACTED };
 /** Marker written for a reference back to an enclosing object. */
 export const CIRCULAR = "[Circular]";
 /** Marker written for nesting deeper than the limit. */
@@ -42,21 +42,13 @@ export const MAX_DEPTH = "[MaxDepth]";
 /** Key added to an object whose remaining keys were dropped by the size cap. */
 export const TRUNCATED_KEY = "__truncated__";
 
-const SECRET_EXACT = /^(pwd|passwd|passphrase|auth|authorization|proxyauthorization|cookie|setcookie|sessionid|credential|credentials)$/;
-const SECRET_PART = /password|secret|apikey|accesskey|privatekey|clientkey|signingkey/;
 const secretCache = new Map<string, boolean>();
 
-function looksSecret(key: string): boolean {
-  const k = key.toLowerCase().replace(/[-_. ]/g, "");
-  // "token" only at the end: auth_token, access-token, id_token — not max_tokens or tokens_used.
-  return SECRET_EXACT.test(k) || SECRET_PART.test(k) || k.endsWith("token");
-}
-
-/** Whether values under this key are redacted. */
+/** Whether values under this key are redacted (the rule of `redact.ts`, cached per key). */
 export function isSecretKey(key: string): boolean {
   let v = secretCache.get(key);
   if (v === undefined) {
-    v = looksSecret(key);
+    v = isSecretName(key);
     if (secretCache.size > 10_000) secretCache.clear();
     secretCache.set(key, v);
   }

@@ -12,7 +12,4 @@ export function mongoDbNameFromSettings(settings: FlowceptSettings): string {
   return settings.databases.mongodb.db || "flowcept";
 }
 
-/** Connection strings with the password hidden, for messages. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:***@");
-}
+export { redactUri } from "./redact.js";

@@ -21,10 +21,6 @@ export function msToSeconds(ms: number | null | undefined): number | undefined {
   return typeof ms === "number" && Number.isFinite(ms) ? ms / 1000 : undefined;
 }
 
-/** Seconds since the epoch, now. */
-export function nowSeconds(): number {
-  return Date.now() / 1000;
-}
 
 /** Drops keys whose value is undefined, null, or an empty object, so records carry no empty fields. */
 export function compact<T extends Record<string, unknown>>(obj: T): T {
@@ -57,3 +53,5 @@ export function stableUuid(name: string): string {
   const hex = h.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+export { nowSeconds } from "../../lib/clock.js";

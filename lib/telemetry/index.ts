@@ -4,7 +4,7 @@ export { sharedTelemetrySampler } from "./shared-sampler.js";
 export { telemetrySummary } from "./telemetry-summary.js";
 export { collectMachineInfo } from "./machine-info.js";
 export type { MachineInfoOptions, MachineInfoSettings } from "./machine-info.js";
-export { redactEnvironment, redactArgv, redactValue, isSecretName, REDACTED } from "./redact-environment.js";
+export { redactEnvironment, redactArgv, redactValue, isSecretName, REDACTED } from "../redact.js";
 export { TELEMETRY_BLOCKS } from "./telemetry-types.js";
 export type {
   TelemetryToggles,

@@ -11,7 +11,7 @@ import { diskUsage } from "./disk-usage.js";
 import { cleanBlock } from "./json-block.js";
 import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";
-import { redactEnvironment } from "./redact-environment.js";
+import { redactEnvironment } from "../redact.js";
 import type { TelemetryBackend, TelemetryProbes, TelemetryToggles } from "./telemetry-types.js";
 
 /** The settings {@link collectMachineInfo} reads (a `FlowceptSettings` fits). */

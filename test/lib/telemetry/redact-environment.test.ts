@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { isSecretName, redactArgv, redactEnvironment, redactValue, REDACTED } from "../../../lib/telemetry/redact-environment.js";
+import { isSecretName, redactArgv, redactEnvironment, redactValue, REDACTED } from "../../../lib/redact.js";
 
 describe("redactEnvironment", () => {
   it("treats names holding passwords, tokens, keys and credentials as secret", () => {
