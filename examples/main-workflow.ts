@@ -79,4 +79,7 @@ const records = Flowcept.readBufferFile(path).filter((r) => r.workflow_id === wo
 const workflow = records.find((r): r is WorkflowRecord => r.type === "workflow");
 const tasks = records.filter((r): r is TaskRecord => r.type === "task");
 process.stdout.write(`${formatWorkflowSummary(summarizeWorkflow(workflow, tasks, workflowId, path))}\n`);
-process.stdout.write(`\nQuery it: the file holds one JSON record per line (Flowcept's format); every run is appended.\n`);
+process.stdout.write(
+  `\nOne JSON record per line (Flowcept's format); every run is appended. Query it with\n` +
+    `  npx flowcept-otel workflows\n  npx flowcept-otel show ${workflowId}\n  npx flowcept-otel query '{"status": "ERROR"}'\n`,
+);
