@@ -1,25 +1,33 @@
 /**
- * `npm run bench [-- name...]`: runs the benchmark modules in this folder
- * (each exports `run()`), all of them by default.
+ * `npm run bench [-- name...]`: runs the benchmark suites in this folder
+ * (each module exports `run()`), all of them by default. Each suite runs in
+ * a process of its own, so that one suite's heap and loaded modules do not
+ * weigh on the next one's figures.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
-import { run as otel } from "./otel.js";
-import { run as telemetry } from "./telemetry.js";
 import { run as instrumentations } from "./instrumentations.js";
 import { run as mongo } from "./mongo.js";
+import { run as otel } from "./otel.js";
+import { run as telemetry } from "./telemetry.js";
 
 const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo, otel };
 
-const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(suites);
-process.stdout.write(`node ${process.version}, ${new Date().toISOString()}\n`);
-for (const name of names) {
-  const suite = suites[name];
-  if (!suite) {
-    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(suites).join(", ")}\n`);
-    process.exitCode = 2;
-    continue;
+const args = process.argv.slice(2);
+const inProcess = args[0] === "--in-process";
+const names = (inProcess ? args.slice(1) : args).length ? (inProcess ? args.slice(1) : args) : Object.keys(suites);
+const unknown = names.filter((n) => !suites[n]);
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark ${unknown.map((n) => `"${n}"`).join(", ")}; known: ${Object.keys(suites).join(", ")}\n`);
+  process.exitCode = 2;
+} else if (inProcess) {
+  for (const name of names) await suites[name]!();
+} else {
+  process.stdout.write(`node ${process.version}, ${new Date().toISOString()}\n`);
+  for (const name of names) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--in-process", name], { stdio: "inherit" });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
-  await suite();
 }
