@@ -182,6 +182,28 @@ describe("Flowcept controller", () => {
     }
   });
 
+  it("Flowcept.db queries the local store, and getTasksFromCurrentWorkflow follows the active workflow", async () => {
+    const step = flowceptTask(function step(x: number) {
+      return x * 10;
+    });
+    await Flowcept.run({ workflowName: "other" }, () => step(0));
+    let mine: Record<string, unknown>[] = [];
+    let errors: Record<string, unknown>[] = [];
+    let id = "";
+    await Flowcept.run({ workflowName: "queried" }, async (fc) => {
+      id = fc.workflowId;
+      step(1);
+      step(2);
+      await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+      mine = await Flowcept.db.getTasksFromCurrentWorkflow();
+      errors = await Flowcept.db.taskQuery({ status: "ERROR" });
+    });
+    expect(mine.map((t) => t.used)).to.deep.equal([{ x: 1 }, { x: 2 }]);
+    expect(errors).to.have.length(0);
+    expect((await Flowcept.db.getWorkflow(id))!.status).to.equal("FINISHED");
+    expect(await Flowcept.db.taskQuery({ "generated.arg_0": { $gte: 10 } }, { projection: { task_id: 1, generated: 1 }, sort: { "generated.arg_0": -1 } })).to.have.length(2);
+  });
+
   it("flowceptWorkflow wraps a main function: sync stays sync, async stays async", async () => {
     const main = flowceptWorkflow({ workflowName: "main", outputNames: "answer" }, function main(n: number) {
       return n * 2;
