@@ -18,7 +18,7 @@ export interface WorkflowScope {
   readonly workflowName?: string;
   /** False when started with `startPersistence: false`: records go to the local store only. */
   readonly persist: boolean;
-  /** Per-scope telemetry default (`captureTelemetry` option of the controller), if any. */
+  /** The controller's `agentId`: the agent of agent tools run in this workflow. */
   readonly agentId?: string;
   /** Context holding the scope and its root span: the parent of top-level tasks. */
   context: Context;
