@@ -24,6 +24,8 @@ const PUBLISH_BATCH = 512;
 export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
   private current: TaskRecord | undefined;
   private pending: TaskRecord[] = [];
+  /** The clock read that ended the previous iteration: the next one starts then (one read per step). */
+  private lastEnd: number | undefined;
 
   constructor(items: LoopItems<T>, options: LoopOptions = {}) {
     super(items, options);
@@ -41,7 +43,8 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
   }
 
   protected openIteration(item: T): void {
-    const now = nowSeconds();
+    const now = this.lastEnd ?? nowSeconds();
+    this.lastEnd = undefined;
     const limits = this.cfg.limits;
     const rec: TaskRecord = {
       type: "task",
@@ -64,6 +67,7 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
     if (rec === undefined) return;
     this.current = undefined;
     const now = nowSeconds();
+    this.lastEnd = now;
     rec.ended_at = now;
     rec.utc_timestamp = now;
     this.pending.push(rec);
@@ -71,6 +75,7 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
   }
 
   protected finishIterations(): void {
+    this.lastEnd = undefined;
     this.publish();
   }
 

@@ -62,6 +62,8 @@ export function setGenerated(span: Span, generatedJson: string): void {
   span.setAttribute(IO_ATTR.OUTPUT_MIME_TYPE, io.mime);
 }
 
+const OK_STATUS = Object.freeze({ code: SpanStatusCode.OK });
+
 /** Ends a task span as FINISHED, with `generated` JSON when given. Never throws. */
 export function endTaskOk(span: Span, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
   try {
@@ -70,7 +72,7 @@ export function endTaskOk(span: Span, generatedJson: string | undefined, telemet
       const t = telemetrySnapshotJson();
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
-    span.setStatus({ code: SpanStatusCode.OK });
+    span.setStatus(OK_STATUS);
   } catch (err) {
     diag.error(`flowcept: could not finish task span: ${(err as Error)?.message ?? err}`);
   }
