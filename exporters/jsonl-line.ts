@@ -5,10 +5,11 @@
  * conversion, and the JSON text of strings that repeat across records (ids,
  * names, statuses) is cached.
  */
+import { TIME_FIELDS as TIME_FIELD_NAMES } from "../lib/mongo-layout.js";
 import { RawJson } from "../lib/raw-json.js";
 import type { FlowceptRecord } from "../lib/records.js";
 
-const TIME_FIELDS = new Set(["started_at", "ended_at", "submitted_at", "registered_at", "utc_timestamp"]);
+const TIME_FIELDS = new Set(TIME_FIELD_NAMES);
 /** Fields whose values repeat across many records. */
 const REPEATED = new Set(["type", "workflow_id", "campaign_id", "activity_id", "status", "hostname", "subtype", "group_id", "agent_id", "adapter_id"]);
 const keyJson = new Map<string, string>();

@@ -17,6 +17,7 @@ import type { FlowceptDb } from "./FlowceptDb.js";
 import { lazyModule } from "./lazy-module.js";
 import { spanToRecord } from "./span-to-record.js";
 import { VERSION } from "./version.js";
+import { errorMessage } from "./error-message.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import type { TelemetrySampler } from "./telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "./telemetry/machine-info.js";
@@ -363,14 +364,6 @@ export class Flowcept {
 
 function workflowMetaJson(meta: Record<string, unknown>): string {
   return JSON.stringify(toJsonObject(meta, { maxBytes: 1024 * 1024, maxStringLength: 16384, maxDepth: 16 }));
-}
-
-function errorMessage(err: unknown): string {
-  try {
-    return err instanceof Error ? err.message : String(err);
-  } catch {
-    return "unprintable error";
-  }
 }
 
 function exitStatus(reason: ExitReason): StopOptions {

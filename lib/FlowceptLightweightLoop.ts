@@ -3,7 +3,7 @@ import { nowSeconds } from "./clock.js";
 import { FlowceptSpanProcessor } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
 import { isSimpleValue, toJsonSafe } from "./json-safe.js";
-import { fieldObject } from "./lightweight-task.js";
+import { fieldObject } from "./task-binding.js";
 import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
 import { Status, type TaskRecord } from "./records.js";

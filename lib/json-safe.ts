@@ -19,6 +19,7 @@
  * - values under secret-looking keys (password, token, secret, api_key, …) → `"[REDACTED]"`.
  */
 import type { JsonObject, JsonValue } from "./records.js";
+import { errorMessage } from "./error-message.js";
 import { isSecretName, REDACTED } from "./redact.js";
 
 /** Limits of a conversion. */
@@ -78,12 +79,11 @@ function className(obj: object): string {
   }
 }
 
-function errText(err: unknown): string {
-  try {
-    return err instanceof Error ? err.message : String(err);
-  } catch {
-    return "unprintable error";
-  }
+/** An object literal (or `Object.create(null)`): not an array, not a class instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
 }
 
 class Converter {
@@ -136,7 +136,7 @@ class Converter {
     try {
       return this.objectInner(o, depth);
     } catch (err) {
-      return this.string(`[Unreadable: ${errText(err)}]`);
+      return this.string(`[Unreadable: ${errorMessage(err)}]`);
     } finally {
       this.ancestors.pop();
     }
@@ -163,8 +163,7 @@ class Converter {
     if (o instanceof Error) return this.error(o, depth);
     if (o instanceof RegExp) return this.string(String(o));
     if (o instanceof Number || o instanceof String || o instanceof Boolean) return this.value(o.valueOf(), depth) ?? null;
-    const proto = Object.getPrototypeOf(o);
-    if (proto === Object.prototype || proto === null) return this.plain(o as Record<string, unknown>, depth);
+    if (isPlainObject(o)) return this.plain(o, depth);
     return this.string(instanceId(o));
   }
 
@@ -183,7 +182,7 @@ class Converter {
       try {
         out = (fn as () => unknown).call(o);
       } catch (err) {
-        return this.string(`[Thrown: ${errText(err)}]`);
+        return this.string(`[Thrown: ${errorMessage(err)}]`);
       }
       if (out === o) return NO_METHOD;
       const v = this.value(out, depth + 1);
@@ -204,7 +203,7 @@ class Converter {
       try {
         item = a[i];
       } catch (err) {
-        item = `[Thrown: ${errText(err)}]`;
+        item = `[Thrown: ${errorMessage(err)}]`;
       }
       const v = this.value(item, depth + 1);
       out.push(v === undefined ? null : v);
@@ -232,7 +231,7 @@ class Converter {
       try {
         item = o[key];
       } catch (err) {
-        out[key] = this.string(`[Thrown: ${errText(err)}]`);
+        out[key] = this.string(`[Thrown: ${errorMessage(err)}]`);
         continue;
       }
       const v = this.value(item, depth + 1);
@@ -256,7 +255,7 @@ class Converter {
   }
 
   private error(e: Error, depth: number): JsonObject {
-    const out: JsonObject = { type: e.name || className(e), message: this.string(errText(e)) };
+    const out: JsonObject = { type: e.name || className(e), message: this.string(errorMessage(e)) };
     try {
       if (typeof e.stack === "string") out.stack = this.string(e.stack);
       const code = (e as { code?: unknown }).code;
@@ -283,7 +282,7 @@ export function toJsonSafe(value: unknown, limits: JsonSafeLimits = DEFAULT_LIMI
     const v = new Converter(limits).value(value, 0);
     return v === undefined ? null : v;
   } catch (err) {
-    return `[Unconvertible: ${errText(err)}]`;
+    return `[Unconvertible: ${errorMessage(err)}]`;
   }
 }
 

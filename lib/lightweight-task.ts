@@ -6,26 +6,15 @@ import { errorMessage, isThenable } from "./task-span.js";
 import { FlowceptSpanProcessor } from "./FlowceptSpanProcessor.js";
 import { HOSTNAME } from "./host-info.js";
 import { randomSpanId, randomTraceId } from "./ids.js";
-import { isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "./json-safe.js";
+import { toJsonObject, type JsonSafeLimits } from "./json-safe.js";
 import { Status, type JsonObject, type TaskRecord } from "./records.js";
-import { TaskBinder } from "./task-binding.js";
+import { fieldObject, TaskBinder } from "./task-binding.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
 import { currentScope, taskParentContext, type WorkflowScope } from "./workflow-scope.js";
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (this: any, ...args: any[]) => any;
-
-/**
- * A record field from named values: kept as is when every value is simple
- * (the common case in tight loops), else converted.
- */
-export function fieldObject(obj: Record<string, unknown>, limits: JsonSafeLimits): JsonObject {
-  for (const k in obj) {
-    if (!isSimpleValue(obj[k], limits.maxStringLength) || isSecretKey(k)) return toJsonObject(obj, limits);
-  }
-  return obj as JsonObject;
-}
 
 /** Where a lightweight record belongs: ids read from the active context at call time. */
 interface CallSite {

@@ -55,11 +55,6 @@ export function layoutForType(type: unknown): CollectionLayout | undefined {
   return COLLECTIONS.find((c) => c.type === type);
 }
 
-/** The layout for a collection name, or undefined. */
-export function layoutForCollection(name: string): CollectionLayout | undefined {
-  return COLLECTIONS.find((c) => c.name === name);
-}
-
 /**
  * Fields holding float seconds since the epoch in records, stored as BSON
  * dates in MongoDB (Flowcept's `TaskObject.get_time_field_names()`).

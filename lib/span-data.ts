@@ -28,9 +28,3 @@ export function strAttr(attrs: Attributes, key: string): string | undefined {
   const v: AttributeValue | undefined = attrs[key];
   return typeof v === "string" ? v : undefined;
 }
-
-/** A number attribute, or undefined. */
-export function numAttr(attrs: Attributes, key: string): number | undefined {
-  const v = attrs[key];
-  return typeof v === "number" ? v : undefined;
-}

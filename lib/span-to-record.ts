@@ -93,8 +93,9 @@ function errorMessage(span: SpanData): string | undefined {
 
 
 
-function hostnameOf(attrs: Attributes, span: SpanData, defaults: MappingDefaults): string | undefined {
-  return strAttr(attrs, ATTR.HOSTNAME) ?? strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname;
+/** `flowcept.hostname`, else the resource's `host.name`, else the mapping default. */
+function hostnameOf(explicit: unknown, span: SpanData, defaults: MappingDefaults): string | undefined {
+  return typeof explicit === "string" ? explicit : (strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname);
 }
 
 function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefaults): WorkflowRecord {
@@ -106,7 +107,7 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
   put(rec, "used", jsonObjectAttr(attrs, ATTR.USED));
   put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED));
   put(rec, "custom_metadata", jsonObjectAttr(attrs, ATTR.CUSTOM_METADATA) ?? meta.custom_metadata);
-  put(rec, "hostname", (meta.hostname as string | undefined) ?? hostnameOf(attrs, span, defaults));
+  put(rec, "hostname", (meta.hostname as string | undefined) ?? hostnameOf(attrs[ATTR.HOSTNAME], span, defaults));
   rec.started_at = span.startTime;
   put(rec, "ended_at", span.endTime);
   const status = statusOf(span, attrs);
@@ -190,7 +191,7 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   put(rec, "telemetry_at_end", jsonObjectValue(telEnd, raw, checked));
   // telemetry_summary is derived where records are read or stored (record-enrichment.ts), not here:
   // the local store's write path never parses the snapshots.
-  put(rec, "hostname", typeof host === "string" ? host : (strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname));
+  put(rec, "hostname", hostnameOf(host, span, defaults));
   if (typeof agentId === "string") rec.agent_id = agentId;
   if (typeof sourceAgentId === "string") rec.source_agent_id = sourceAgentId;
   if (typeof adapterId === "string") rec.adapter_id = adapterId;

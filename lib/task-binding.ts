@@ -4,7 +4,8 @@
  * mapping, objects passed through, an `argsHandler` override.
  */
 import { diag } from "@opentelemetry/api";
-import { isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "./json-safe.js";
+import { isPlainObject, isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "./json-safe.js";
+import type { JsonObject } from "./records.js";
 import { paramsOf, type ParamInfo } from "./param-names.js";
 
 /**
@@ -21,12 +22,6 @@ export interface BindingOptions {
   /** Name of the result, or names of the elements of an array result. */
   outputNames?: string | readonly string[];
   argsHandler?: ArgsHandler;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
 }
 
 /** Binds calls of one function. Built once per wrapped function. */
@@ -98,13 +93,18 @@ export class TaskBinder {
 const REST: ParamInfo = { rest: true };
 
 /**
- * JSON text of a record field. Plain objects of simple values under
- * non-secret keys are serialised directly; anything else goes through the
- * conversion rules of `json-safe.ts`.
+ * A record field from named values: kept as is when every value is simple
+ * (finite numbers, booleans, null, short strings) under a non-secret key —
+ * the common case on hot paths — else converted by the rules of `json-safe.ts`.
  */
-export function fieldJson(obj: Record<string, unknown>, limits: JsonSafeLimits): string {
+export function fieldObject(obj: Record<string, unknown>, limits: JsonSafeLimits): JsonObject {
   for (const k in obj) {
-    if (!isSimpleValue(obj[k], limits.maxStringLength) || isSecretKey(k)) return JSON.stringify(toJsonObject(obj, limits));
+    if (!isSimpleValue(obj[k], limits.maxStringLength) || isSecretKey(k)) return toJsonObject(obj, limits);
   }
-  return JSON.stringify(obj);
+  return obj as JsonObject;
+}
+
+/** JSON text of a record field ({@link fieldObject}). */
+export function fieldJson(obj: Record<string, unknown>, limits: JsonSafeLimits): string {
+  return JSON.stringify(fieldObject(obj, limits));
 }

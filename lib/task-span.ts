@@ -4,6 +4,7 @@
  */
 import { diag, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "./attributes.js";
+import { errorMessage } from "./error-message.js";
 import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { flowceptTracer } from "./register-flowcept.js";
@@ -79,15 +80,7 @@ export function endTaskOk(span: Span, generatedJson: string | undefined, telemet
   endQuietly(span, endTime);
 }
 
-/** The message of anything thrown. */
-export function errorMessage(err: unknown): string {
-  try {
-    if (err instanceof Error) return err.message || err.name;
-    return String(err);
-  } catch {
-    return "unprintable error";
-  }
-}
+export { errorMessage };
 
 /** Ends a task span as ERROR: exception event, span status, `stderr`. Never throws. */
 export function endTaskError(span: Span, err: unknown, telemetry: boolean): void {

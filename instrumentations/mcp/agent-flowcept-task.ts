@@ -2,7 +2,7 @@ import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/attributes.js";
 import { captureConfig } from "../../lib/capture-config.js";
 import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/flowcept-task.js";
-import { isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
+import { isPlainObject, isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
 import type { JsonObject } from "../../lib/records.js";
 import { fieldJson } from "../../lib/task-binding.js";
 import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
@@ -42,12 +42,6 @@ interface McpExtra {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (this: any, ...args: any[]) => any;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-}
 
 /** The SDK passes `extra` (abort signal, request id, session id…) as the handler's last argument. */
 function asExtra(v: unknown): McpExtra | undefined {

@@ -16,6 +16,7 @@ import { HOSTNAME } from "../../lib/host-info.js";
 import { readableSpanToData } from "../../lib/readable-span.js";
 import { Status } from "../../lib/records.js";
 import { spanToRecord } from "../../lib/span-to-record.js";
+import { isPlainObject } from "../../lib/json-safe.js";
 import { fieldJson } from "../../lib/task-binding.js";
 import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
 import { isTaskReply, RUNNING_CHANNEL, TASK_KEY, type RunningNotice, type TaskEnvelope, type TaskReply } from "./task-envelope.js";
@@ -69,12 +70,6 @@ function listen(): void {
   } catch (err) {
     diag.debug(`flowcept: worker task starts not observed: ${(err as Error)?.message ?? err}`);
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
 }
 
 /** `used` / `generated` of worker data: plain objects as they are, anything else under `arg_0`. */
