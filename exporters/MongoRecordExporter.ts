@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { onProcessEnd } from "../lib/exit-hooks.js";
+import { nowSeconds } from "../lib/clock.js";
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Db, type Document, type MongoClientOptions } from "mongodb";
@@ -600,7 +601,7 @@ export class MongoRecordExporter implements RecordExporter {
     const path = join(this.spillDir, `rejected-${hostname().replace(/[^A-Za-z0-9_.]/g, "_")}-${process.pid}.jsonl`);
     try {
       mkdirSync(this.spillDir, { recursive: true });
-      appendFileSync(path, `${JSON.stringify({ type: "rejected", reason, at: Date.now() / 1000, record })}\n`);
+      appendFileSync(path, `${JSON.stringify({ type: "rejected", reason, at: nowSeconds(), record })}\n`);
       diag.error(`flowcept: a ${String(record.type)} record was refused by MongoDB (${reason}); kept in ${path}`);
     } catch (err) {
       diag.error(`flowcept: a record refused by MongoDB (${reason}) could not be kept: ${(err as Error).message}`);

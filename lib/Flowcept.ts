@@ -17,6 +17,7 @@ import type { FlowceptDb } from "./FlowceptDb.js";
 import { lazyModule } from "./lazy-module.js";
 import { spanToRecord } from "./span-to-record.js";
 import { VERSION } from "./version.js";
+import { nowSeconds } from "./clock.js";
 import { errorMessage } from "./error-message.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import type { TelemetrySampler } from "./telemetry/TelemetrySampler.js";
@@ -304,7 +305,7 @@ export class Flowcept {
     const persistOff = !this.scope.persist;
     const machineInfo = this.machineInfo;
     this.machineInfo = undefined;
-    const endedAt = performance.timeOrigin + performance.now();
+    const endedAt = nowSeconds() * 1000;
     this.stopping = (async () => {
       // Adapters make a last scan and a machine probe still running ends before the workflow span does
       // (both bounded); the end time stays the time stop() was called.
