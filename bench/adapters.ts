@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import protobuf from "protobufjs";
-import { createAdapter } from "../instrumentations/adapters/create-adapter.js";
-import type { AdapterKind } from "../instrumentations/adapters/adapter-config.js";
-import { decodeEvent } from "../instrumentations/tensorboard/event-decoder.js";
-import { scanTfRecords } from "../instrumentations/tensorboard/tfrecord-reader.js";
+import { createAdapter } from "../instrumentations/file-observers/create-adapter.js";
+import type { AdapterKind } from "../instrumentations/file-observers/adapter-config.js";
+import { decodeEvent } from "../instrumentations/file-observers/tensorboard/event-decoder.js";
+import { scanTfRecords } from "../instrumentations/file-observers/tensorboard/tfrecord-reader.js";
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
 const LIGHTNING = join(FIXTURES, "tensorboard/lightning-hparams-scalars");

@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
-import { mergePipeline, toMongoUpsert } from "../exporters/mongo-document.js";
-import { MongoRecordExporter } from "../exporters/MongoRecordExporter.js";
-import { LocalQueryBackend } from "../lib/LocalQueryBackend.js";
-import type { FlowceptRecord } from "../lib/records.js";
+import { mergePipeline, toMongoUpsert } from "../exporters/mongo/mongo-document.js";
+import { MongoRecordExporter } from "../exporters/mongo/MongoRecordExporter.js";
+import { LocalQueryBackend } from "../lib/query/LocalQueryBackend.js";
+import type { FlowceptRecord } from "../lib/records/records.js";
 
 const RUNS = 3;
 const THROUGHPUT_RECORDS = 50_000;

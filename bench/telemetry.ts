@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { collectMachineInfo } from "../lib/telemetry/machine-info.js";
-import { telemetrySummary } from "../lib/telemetry/telemetry-summary.js";
+import { telemetrySummary } from "../lib/records/telemetry-summary.js";
 import { TelemetrySampler } from "../lib/telemetry/TelemetrySampler.js";
 import type { TelemetryToggles } from "../lib/telemetry/telemetry-types.js";
 

@@ -6,7 +6,7 @@
  */
 import { diag } from "@opentelemetry/api";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import { getSettingsSafe } from "../lib/settings-loader.js";
+import { getSettingsSafe } from "../lib/settings/settings-loader.js";
 import { registerEsmHook } from "./esm-hook.js";
 import { MCP_ESM_PATTERNS, McpInstrumentation } from "./mcp/McpInstrumentation.js";
 import { PiscinaInstrumentation } from "./piscina/PiscinaInstrumentation.js";

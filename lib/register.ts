@@ -9,8 +9,8 @@
  */
 import { diag } from "@opentelemetry/api";
 import { autoInstrumentations } from "../instrumentations/auto-instrumentations.js";
-import { registerFlowcept } from "./register-flowcept.js";
-import { joinWorkflowFromEnv } from "./workflow-env.js";
+import { registerFlowcept } from "./pipeline/register-flowcept.js";
+import { joinWorkflowFromEnv } from "./context/workflow-env.js";
 
 try {
   registerFlowcept({ instrumentations: autoInstrumentations() });

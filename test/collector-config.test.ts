@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parse } from "yaml";
+import { REPO_ROOT as repoRoot } from "./support/paths.js";
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const text = readFileSync(join(repoRoot, "collector-config.yaml"), "utf8");
 
 type Section = Record<string, Record<string, unknown> | null>;

@@ -1,5 +1,5 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from "@opentelemetry/instrumentation";
-import { VERSION } from "../../lib/version.js";
+import { VERSION } from "../../lib/process/version.js";
 import { loadedModule } from "../loaded-module.js";
 import { patchRegistration, type McpToolOptions } from "./mcp-server-patch.js";
 

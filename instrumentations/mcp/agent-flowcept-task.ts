@@ -1,13 +1,13 @@
 import { diag, type Attributes } from "@opentelemetry/api";
-import { ATTR } from "../../lib/attributes.js";
-import { captureConfig } from "../../lib/capture-config.js";
-import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/flowcept-task.js";
-import { isPlainObject, isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/json-safe.js";
-import type { JsonObject } from "../../lib/records.js";
-import { fieldJson } from "../../lib/task-binding.js";
-import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
-import { runTaskBody } from "../run-task-body.js";
-import { wantTelemetry } from "../../lib/task-telemetry.js";
+import { ATTR } from "../../lib/records/attributes.js";
+import { captureConfig } from "../../lib/capture/capture-config.js";
+import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/capture/flowcept-task.js";
+import { isPlainObject, isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/records/json-safe.js";
+import type { JsonObject } from "../../lib/records/records.js";
+import { fieldJson } from "../../lib/capture/task-binding.js";
+import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/capture/task-span.js";
+import { runTaskBody } from "../../lib/capture/run-task-body.js";
+import { wantTelemetry } from "../../lib/capture/task-telemetry.js";
 import { recordAgentOnce } from "./agent-record.js";
 
 /** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */

@@ -3,11 +3,11 @@
  * this process, when the agent's first tool call is recorded.
  */
 import { diag } from "@opentelemetry/api";
-import { nowSeconds } from "../../lib/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/FlowceptSpanProcessor.js";
-import { LOGIN_NAME } from "../../lib/host-info.js";
-import type { BaseRecord, JsonObject } from "../../lib/records.js";
-import { getSettingsSafe } from "../../lib/settings-loader.js";
+import { nowSeconds } from "../../lib/records/clock.js";
+import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
+import { LOGIN_NAME } from "../../lib/process/host-info.js";
+import type { BaseRecord, JsonObject } from "../../lib/records/records.js";
+import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
 
 /** What is known about an agent when its record is written. */
 export interface AgentInfo {

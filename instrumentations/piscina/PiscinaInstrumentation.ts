@@ -1,5 +1,5 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "@opentelemetry/instrumentation";
-import { VERSION } from "../../lib/version.js";
+import { VERSION } from "../../lib/process/version.js";
 import { loadedModule } from "../loaded-module.js";
 import type { WorkerTaskOptions } from "../workers/worker-task.js";
 import { runInstrumented, type PiscinaLike } from "./instrument-piscina.js";

@@ -1,5 +1,5 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "@opentelemetry/instrumentation";
-import { VERSION } from "../../lib/version.js";
+import { VERSION } from "../../lib/process/version.js";
 import { loadedModule } from "../loaded-module.js";
 import { captureOf, FIT_METHODS, FORWARD_METHODS, runFit } from "./flowcept-model.js";
 import type { FlowceptModelOptions } from "./model-settings.js";

@@ -1,5 +1,5 @@
-import { getSettingsSafe } from "../../lib/settings-loader.js";
-import type { ModelInstrumentationSettings } from "../../lib/settings.js";
+import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
+import type { ModelInstrumentationSettings } from "../../lib/settings/settings.js";
 
 /** Options of `flowceptModel` (each overrides its `instrumentation.model` setting). */
 export interface FlowceptModelOptions {

@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { materializeRecord } from "../../lib/raw-json.js";
-import type { RecordExporter } from "../../lib/record-exporter.js";
-import type { FlowceptRecord } from "../../lib/records.js";
+import { materializeRecord } from "../../lib/records/RawJson.js";
+import type { RecordExporter } from "../../lib/records/record-exporter.js";
+import type { FlowceptRecord } from "../../lib/records/records.js";
 
 /**
  * The provenance exporter of a worker thread: it keeps records in memory

@@ -3,7 +3,7 @@
  * the workflow context (W3C-style trace ids plus the workflow scope), and on
  * the way back the result and the records the worker produced.
  */
-import type { FlowceptRecord } from "../../lib/records.js";
+import type { FlowceptRecord } from "../../lib/records/records.js";
 
 /** Key that marks an envelope (a string: symbols do not survive structured cloning). */
 export const TASK_KEY = "__flowcept_worker_task__";

@@ -7,11 +7,11 @@
  */
 import { context, diag, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import { BroadcastChannel, threadId } from "node:worker_threads";
-import { nowSeconds } from "../../lib/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/FlowceptSpanProcessor.js";
-import { registerFlowcept } from "../../lib/register-flowcept.js";
-import { configure } from "../../lib/settings-loader.js";
-import { contextWithScope, type WorkflowScope } from "../../lib/workflow-scope.js";
+import { nowSeconds } from "../../lib/records/clock.js";
+import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
+import { registerFlowcept } from "../../lib/pipeline/register-flowcept.js";
+import { configure } from "../../lib/settings/settings-loader.js";
+import { contextWithScope, type WorkflowScope } from "../../lib/context/current-scope.js";
 import { RelayRecordExporter } from "./RelayRecordExporter.js";
 import { REPLY_KEY, RUNNING_CHANNEL, type RunningNotice, type TaskEnvelope, type TaskReply, type WorkerCaptureSettings } from "./task-envelope.js";
 

@@ -8,17 +8,17 @@
 import { diag, type Attributes, type Span } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { BroadcastChannel } from "node:worker_threads";
-import { ATTR } from "../../lib/attributes.js";
-import { captureConfig } from "../../lib/capture-config.js";
-import { nowSeconds } from "../../lib/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/FlowceptSpanProcessor.js";
-import { HOSTNAME } from "../../lib/host-info.js";
-import { readableSpanToData } from "../../lib/readable-span.js";
-import { Status } from "../../lib/records.js";
-import { spanToRecord } from "../../lib/span-to-record.js";
-import { isPlainObject } from "../../lib/json-safe.js";
-import { fieldJson } from "../../lib/task-binding.js";
-import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/task-span.js";
+import { ATTR } from "../../lib/records/attributes.js";
+import { captureConfig } from "../../lib/capture/capture-config.js";
+import { nowSeconds } from "../../lib/records/clock.js";
+import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
+import { HOSTNAME } from "../../lib/process/host-info.js";
+import { readableSpanToData } from "../../lib/pipeline/readable-span.js";
+import { Status } from "../../lib/records/records.js";
+import { spanToRecord } from "../../lib/pipeline/span-to-record.js";
+import { isPlainObject } from "../../lib/records/json-safe.js";
+import { fieldJson } from "../../lib/capture/task-binding.js";
+import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/capture/task-span.js";
 import { isTaskReply, RUNNING_CHANNEL, TASK_KEY, type RunningNotice, type TaskEnvelope, type TaskReply } from "./task-envelope.js";
 
 /** Options of a recorded worker task. */

@@ -1,5 +1,5 @@
 import { totalmem } from "node:os";
-import { redactArgv } from "../redact.js";
+import { redactArgv } from "../records/redact.js";
 import { round } from "./proc-parsers.js";
 
 interface CpuReference {

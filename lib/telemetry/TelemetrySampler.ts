@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { diag } from "@opentelemetry/api";
-import type { JsonObject } from "../records.js";
+import type { JsonObject } from "../records/records.js";
 import { agedJson, agedJsonPerEntry, cleanBlock, type AgedJson } from "./json-block.js";
 import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";

@@ -2,7 +2,7 @@
  * Checks and caches blocks as JSON text, so that a capture only joins
  * strings and writes each block's age.
  */
-import type { JsonObject, JsonValue } from "../records.js";
+import type { JsonObject, JsonValue } from "../records/records.js";
 
 const MAX_DEPTH = 8;
 

@@ -6,12 +6,12 @@
 import { arch, cpus, hostname, machine, networkInterfaces, release, type as osType, userInfo, version } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { diag } from "@opentelemetry/api";
-import type { JsonObject, JsonValue } from "../records.js";
+import type { JsonObject, JsonValue } from "../records/records.js";
 import { diskUsage } from "./disk-usage.js";
 import { cleanBlock } from "./json-block.js";
 import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";
-import { redactEnvironment } from "../redact.js";
+import { redactEnvironment } from "../records/redact.js";
 import type { TelemetryBackend, TelemetryProbes, TelemetryToggles } from "./telemetry-types.js";
 
 /** The settings {@link collectMachineInfo} reads (a `FlowceptSettings` fits). */

@@ -6,7 +6,7 @@
  * does not report the device UUID Flowcept records as `id`.
  */
 import { execFile } from "node:child_process";
-import type { JsonObject } from "../records.js";
+import type { JsonObject } from "../records/records.js";
 
 /** GPU metrics understood for NVIDIA devices (Flowcept's NVML names). */
 export const NVIDIA_METRICS = ["used", "temperature", "power", "name", "id"] as const;

@@ -5,7 +5,7 @@
  * same names.
  */
 import { cpus } from "node:os";
-import type { JsonObject } from "../records.js";
+import type { JsonObject } from "../records/records.js";
 import { diskUsage } from "./disk-usage.js";
 import { gpuProbe, type GpuProbeOptions } from "./gpu-probe.js";
 import { cpuPercent, round, type CpuTimes } from "./proc-parsers.js";

@@ -2,7 +2,7 @@
  * Pure parsers for Linux `/proc` files, mapping them to psutil's field names
  * and arithmetic so that records read like Flowcept's.
  */
-import type { JsonObject } from "../records.js";
+import type { JsonObject } from "../records/records.js";
 
 /** Clock ticks per second of `/proc/stat` (Linux's USER_HZ, 100 on every mainstream build). */
 export const USER_HZ = 100;

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JsonObject } from "../records.js";
+import type { JsonObject } from "../records/records.js";
 import { diskUsage } from "./disk-usage.js";
 import { gpuProbe, type GpuProbeOptions } from "./gpu-probe.js";
 import {

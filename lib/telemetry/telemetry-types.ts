@@ -1,8 +1,8 @@
 /**
  * Types shared by the telemetry sampler, its probes and machine-info collection.
  */
-import type { JsonObject } from "../records.js";
-import type { FlowceptSettings } from "../settings.js";
+import type { JsonObject } from "../records/records.js";
+import type { FlowceptSettings } from "../settings/settings.js";
 
 /** The `telemetry_capture` settings block (Flowcept's toggles plus `interval_ms`). */
 export type TelemetryToggles = FlowceptSettings["telemetry_capture"];

@@ -1,5 +1,5 @@
 /** Worker module of the worker-pool tests: a task that calls a Flowcept task, and one that can fail. */
-import { flowceptTask } from "../../lib/flowcept-task.js";
+import { flowceptTask } from "../../lib/capture/flowcept-task.js";
 
 const square = flowceptTask(function square(x: number) {
   return x * x;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { readBufferFile } from "../../lib/buffer-file.js";
+import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
 
 const run = promisify(execFile);
 const EXAMPLE = new URL("../../examples/main-workflow.js", import.meta.url).pathname;

@@ -6,19 +6,17 @@ import * as mcpModule from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { z } from "zod";
-import { readBufferFile } from "../../lib/buffer-file.js";
-import { Flowcept } from "../../lib/Flowcept.js";
-import { flowceptTask } from "../../lib/flowcept-task.js";
-import type { FlowceptRecord, TaskRecord } from "../../lib/records.js";
+import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
+import { Flowcept } from "../../lib/capture/Flowcept.js";
+import { flowceptTask } from "../../lib/capture/flowcept-task.js";
+import type { FlowceptRecord, TaskRecord } from "../../lib/records/records.js";
 import { agentFlowceptTask, instrumentMcpServer, McpInstrumentation } from "../../instrumentations/mcp/index.js";
 import { forgetRecordedAgents } from "../../instrumentations/mcp/agent-record.js";
 import { useTempStore } from "../support/temp-store.js";
+import { CHILDREN, REPO_ROOT } from "../support/paths.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..", "..");
 
 type ToolResult = { content: { type: string; text?: string }[]; isError?: boolean; structuredContent?: unknown };
 
@@ -180,8 +178,8 @@ describe("MCP instrumentation", () => {
       writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
       const transport = new StdioClientTransport({
         command: process.execPath,
-        args: ["--import", "flowcept-otel/register", join(repoRoot, "dist/test/children/mcp-stdio-server.js")],
-        cwd: repoRoot,
+        args: ["--import", "flowcept-otel/register", join(CHILDREN, "mcp-stdio-server.js")],
+        cwd: REPO_ROOT,
         env: { FLOWCEPT_INSTRUMENTATIONS: "mcp", FLOWCEPT_SETTINGS_PATH: settings },
         stderr: "pipe",
       });

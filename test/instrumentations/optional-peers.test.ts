@@ -2,15 +2,12 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { readBufferFile } from "../../lib/buffer-file.js";
+import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
+import { CHILDREN as children, REPO_ROOT } from "../support/paths.js";
 
 const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..", "..");
-const children = join(repoRoot, "dist", "test", "children");
 
 describe("optional peer libraries", () => {
   it("the package, its instrumentations and register load and record with MCP, TF.js and piscina missing", async function () {
@@ -21,7 +18,7 @@ describe("optional peer libraries", () => {
       const buffer = join(dir, "buffer.jsonl");
       writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
       const { stdout } = await run(process.execPath, ["--import", join(children, "hide-peers.js"), "--import", "flowcept-otel/register", join(children, "import-without-peers.js")], {
-        cwd: repoRoot,
+        cwd: REPO_ROOT,
         env: { ...process.env, FLOWCEPT_SETTINGS_PATH: settings, FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" },
       });
       expect(JSON.parse(stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], result: 2 });

@@ -1,17 +1,16 @@
 import { expect } from "chai";
 import { Piscina } from "piscina";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { Flowcept } from "../../lib/Flowcept.js";
-import type { TaskRecord } from "../../lib/records.js";
+import { Flowcept } from "../../lib/capture/Flowcept.js";
+import type { TaskRecord } from "../../lib/records/records.js";
 import { instrumentPiscina, PiscinaInstrumentation } from "../../instrumentations/piscina/index.js";
 import { runInWorker } from "../../instrumentations/workers/index.js";
 import { useTempStore } from "../support/temp-store.js";
+import { CHILDREN } from "../support/paths.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const workerFile = join(here, "..", "children", "pool-worker.js");
-const plainWorkerFile = join(here, "..", "children", "plain-worker.js");
+const workerFile = join(CHILDREN, "pool-worker.js");
+const plainWorkerFile = join(CHILDREN, "plain-worker.js");
 
 const INPUTS = [{ n: 1 }, { n: 2 }, { n: 3, fail: true }, { n: 4 }, { n: 5 }, { n: 6 }];
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { Flowcept } from "../../lib/Flowcept.js";
-import type { TaskRecord, WorkflowRecord } from "../../lib/records.js";
+import { Flowcept } from "../../lib/capture/Flowcept.js";
+import type { TaskRecord, WorkflowRecord } from "../../lib/records/records.js";
 import { flowceptModel, TfjsInstrumentation } from "../../instrumentations/tfjs/index.js";
 import { useTempStore } from "../support/temp-store.js";
 

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import type { RecordExporter } from "../../lib/record-exporter.js";
-import type { FlowceptRecord } from "../../lib/records.js";
+import type { RecordExporter } from "../../lib/records/record-exporter.js";
+import type { FlowceptRecord } from "../../lib/records/records.js";
 
 /**
  * A database-like exporter that holds every batch until the test opens the

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readBufferFile } from "../../lib/buffer-file.js";
-import { FlowceptSpanProcessor } from "../../lib/FlowceptSpanProcessor.js";
-import type { FlowceptRecord, TaskRecord, WorkflowRecord } from "../../lib/records.js";
-import { configure, resetSettings } from "../../lib/settings-loader.js";
-import type { SettingsOverrides } from "../../lib/settings.js";
+import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
+import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
+import type { FlowceptRecord, TaskRecord, WorkflowRecord } from "../../lib/records/records.js";
+import { configure, resetSettings } from "../../lib/settings/settings-loader.js";
+import type { SettingsOverrides } from "../../lib/settings/settings.js";
 
 /** A private local store for one test: a temp buffer file configured as the default path. */
 export interface TempStore {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JsonObject } from "../../../lib/records.js";
+import type { JsonObject } from "../../../lib/records/records.js";
 import { sharedTelemetrySampler } from "../../../lib/telemetry/shared-sampler.js";
 import { TelemetrySampler, type TelemetrySamplerOptions } from "../../../lib/telemetry/TelemetrySampler.js";
 import type { TelemetryProbe, TelemetryToggles } from "../../../lib/telemetry/telemetry-types.js";

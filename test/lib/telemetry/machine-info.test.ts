@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { collectMachineInfo } from "../../../lib/telemetry/machine-info.js";
-import { REDACTED } from "../../../lib/redact.js";
+import { REDACTED } from "../../../lib/records/redact.js";
 import { expectCleanExit, runNode, TELEMETRY_MODULE } from "./run-node.js";
 
 const SECRETS = {

@@ -1,0 +1,85 @@
+import type { Attributes } from "@opentelemetry/api";
+import { materializeRecord } from "../../lib/records/RawJson.js";
+import type { FlowceptRecord } from "../../lib/records/records.js";
+import { spanToRecord, type MappingDefaults } from "../../lib/pipeline/span-to-record.js";
+import { otlpAttributes, otlpSpanToData } from "./otlp-span-data.js";
+import type { OtlpTraceRequest } from "./otlp-types.js";
+
+const CHECKED_RAW: MappingDefaults = { checkedRawJson: true };
+
+/** The records of one OTLP request, and what could not be mapped. */
+export interface OtlpRequestRecords {
+  records: FlowceptRecord[];
+  /** Spans received. */
+  spans: number;
+  /** Spans that could not be mapped (reported to the sender as a partial success). */
+  rejected: number;
+  /** Why the first rejected span was rejected (and how many more). */
+  errorMessage?: string;
+}
+
+/** Options of {@link otlpRequestToRecords}. */
+export interface OtlpMappingOptions {
+  /** Default: `{ checkedRawJson: true }` (JSON attributes kept as checked text for the JSONL store). */
+  defaults?: MappingDefaults;
+  /** Runs on every record (redaction); undefined drops the record. Never throws out: a throwing mask keeps the record as it is. */
+  mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
+  /** Called with the error of a mask that threw. */
+  onMaskError?: (err: unknown) => void;
+}
+
+/**
+ * Maps every span of an OTLP request through the one span mapping. A span
+ * that cannot be mapped is counted, never thrown; batch spans of the
+ * lightweight paths map to no record (they are not rejected either).
+ */
+export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMappingOptions = {}): OtlpRequestRecords {
+  const records: FlowceptRecord[] = [];
+  let spans = 0;
+  let rejected = 0;
+  let firstError: string | undefined;
+  const defaults = options.defaults ?? CHECKED_RAW;
+  const mask = options.mask;
+  for (const rs of req.resourceSpans ?? []) {
+    let resource: Attributes | undefined;
+    let resourceError: string | undefined;
+    try {
+      resource = otlpAttributes(rs.resource?.attributes);
+    } catch (err) {
+      resourceError = `resource attributes: ${(err as Error)?.message ?? err}`;
+    }
+    for (const ss of rs.scopeSpans ?? []) {
+      const scopeName = ss.scope?.name || undefined;
+      for (const span of ss.spans ?? []) {
+        spans++;
+        if (resourceError !== undefined) {
+          rejected++;
+          firstError ??= resourceError;
+          continue;
+        }
+        let rec: FlowceptRecord | undefined;
+        try {
+          rec = spanToRecord(otlpSpanToData(span, scopeName, resource), defaults);
+        } catch (err) {
+          rejected++;
+          firstError ??= (err as Error)?.message ?? String(err);
+          continue;
+        }
+        if (rec === undefined) continue;
+        if (mask) {
+          // The mask sees plain JSON, as the processor's does.
+          try {
+            rec = mask(materializeRecord(rec));
+          } catch (err) {
+            options.onMaskError?.(err);
+          }
+          if (rec === undefined) continue;
+        }
+        records.push(rec);
+      }
+    }
+  }
+  const out: OtlpRequestRecords = { records, spans, rejected };
+  if (rejected > 0) out.errorMessage = rejected > 1 ? `${firstError} (and ${rejected - 1} more spans rejected)` : firstError;
+  return out;
+}

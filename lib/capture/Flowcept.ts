@@ -1,0 +1,385 @@
+import { context, diag, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { ATTR, SPAN_TYPE } from "../records/attributes.js";
+import { readBufferFile, type ReadBufferOptions } from "../../exporters/jsonl/buffer-file.js";
+import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
+import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
+import { withForcedIds } from "../context/FlowceptIdGenerator.js";
+import { HOSTNAME, LOGIN_NAME, PLATFORM, privateIp } from "../process/host-info.js";
+import { newUuid, randomSpanId, workflowRootSpanId, workflowTraceId } from "../records/ids.js";
+import { toJsonObject } from "../records/json-safe.js";
+import { readableSpanToData } from "../pipeline/readable-span.js";
+import type { FlowceptRecord, JsonObject } from "../records/records.js";
+import { redactSettings } from "../records/redact.js";
+import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "../pipeline/register-flowcept.js";
+import { getSettings, getSettingsSafe, settingsFilePath, settingsGeneration } from "../settings/settings-loader.js";
+import type { FlowceptDb } from "../query/FlowceptDb.js";
+import { lazyModule } from "../util/lazy-module.js";
+import { spanToRecord } from "../pipeline/span-to-record.js";
+import { VERSION } from "../process/version.js";
+import { nowSeconds } from "../records/clock.js";
+import { errorMessage } from "../util/error-message.js";
+import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
+import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
+import { collectMachineInfo } from "../telemetry/machine-info.js";
+import type { DataAdapter } from "../../instrumentations/file-observers/data-adapter.js";
+import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, type WorkflowScope } from "../context/current-scope.js";
+import { bufferFilePath } from "../../exporters/jsonl/buffer-file.js";
+import { flushBatchSpans } from "./batch-spans.js";
+import { cpus, totalmem } from "node:os";
+
+/** Options of a {@link Flowcept} controller (Flowcept's constructor arguments, in camelCase). */
+export interface FlowceptOptions {
+  /** Interceptors to start. Default `["instrumentation"]`. */
+  interceptors?: string[];
+  /** Groups the interceptors of this controller. Default: a new id. */
+  bundleExecId?: string;
+  /** Default: a new UUID. */
+  campaignId?: string;
+  /** Default: a new UUID. Give the same id in several processes to add their tasks to one workflow. */
+  workflowId?: string;
+  workflowName?: string;
+  workflowSubtype?: string;
+  /** Workflow-level arguments, recorded as the workflow's `used`. */
+  workflowArgs?: Record<string, unknown>;
+  /** Default true. False turns off database persistence only; the local buffer file is still written. */
+  startPersistence?: boolean;
+  /** Default true. `stop()` waits (bounded) until every record is durable. */
+  checkSafeStops?: boolean;
+  /** Default true. Records the workflow (its start and end messages). */
+  saveWorkflow?: boolean;
+  /** Default: the workflow this one is started inside, if any. */
+  parentWorkflowId?: string;
+  /** Agent id for the agent tools run under this workflow. */
+  agentId?: string;
+  customMetadata?: Record<string, unknown>;
+}
+
+/** Options of {@link Flowcept.stop}. */
+export interface StopOptions {
+  /** Recorded as the workflow's `generated`. */
+  generated?: Record<string, unknown>;
+  /** The error the workflow body failed with: the workflow ends in `ERROR`. */
+  error?: unknown;
+}
+
+const DEFAULT_INTERCEPTORS = ["instrumentation"];
+const queryApi = lazyModule<typeof import("../query/FlowceptDb.js")>("../query/FlowceptDb.js", import.meta.url);
+const adapters = lazyModule<typeof import("../../instrumentations/file-observers/interceptors.js")>("../../instrumentations/file-observers/interceptors.js", import.meta.url);
+let sharedDb: FlowceptDb | undefined;
+let sharedDbGeneration = -1;
+
+/**
+ * The runtime controller: a workflow. `start()` opens it (a root span whose
+ * trace id is the workflow id, and a workflow record), tasks run under it,
+ * `stop()` closes it and waits until its records are durable.
+ *
+ * Several controllers may run at once in one process: each `Flowcept.run`
+ * callback is its own scope through the async context; `start()` without a
+ * callback makes the workflow the ambient one for code outside any scope.
+ */
+export class Flowcept {
+  /** This workflow's id. */
+  readonly workflowId: string;
+  /** This workflow's campaign id. */
+  readonly campaignId: string;
+  private readonly opts: FlowceptOptions;
+  private scope: WorkflowScope | undefined;
+  private unregisterExit: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private telemetry: TelemetrySampler | undefined;
+  private machineInfo: Promise<void> | undefined;
+  private meta: Record<string, unknown> | undefined;
+  private adapters: DataAdapter[] = [];
+
+  constructor(options: FlowceptOptions = {}) {
+    this.opts = { ...options };
+    this.workflowId = options.workflowId ?? newUuid();
+    this.campaignId = options.campaignId ?? newUuid();
+  }
+
+  /** The workflow id of the active scope (or of the ambient workflow), if any. */
+  static get currentWorkflowId(): string | undefined {
+    return currentScope()?.workflowId;
+  }
+
+  /** The campaign id of the active scope (or of the ambient workflow), if any. */
+  static get currentCampaignId(): string | undefined {
+    return currentScope()?.campaignId;
+  }
+
+  /**
+   * The query API (MongoDB query language) over MongoDB when it is enabled,
+   * else over the local store. `Flowcept.db.getTasksFromCurrentWorkflow()`
+   * uses the active workflow.
+   */
+  static get db(): FlowceptDb {
+    const gen = settingsGeneration();
+    if (!sharedDb || sharedDbGeneration !== gen) {
+      void sharedDb?.close();
+      sharedDb = queryApi().FlowceptDb.fromSettings(getSettingsSafe(), { currentWorkflowId: () => Flowcept.currentWorkflowId });
+      sharedDbGeneration = gen;
+    }
+    return sharedDb;
+  }
+
+  /** Whether `start()` ran and `stop()` did not. */
+  get isRunning(): boolean {
+    return this.scope !== undefined;
+  }
+
+  /**
+   * Opens the workflow and makes it the ambient one. Rejects with a clear
+   * error when the settings file is invalid.
+   */
+  async start(): Promise<this> {
+    this.startSync(true);
+    // The first tasks get full telemetry blocks, not only the per-call counters.
+    await this.telemetry?.whenReady(1000);
+    return this;
+  }
+
+  /** @internal Synchronous start, used by `run` (not ambient) and the workflow wrappers. */
+  startSync(ambient: boolean): WorkflowScope {
+    if (this.scope) {
+      diag.warn(`flowcept: workflow ${this.workflowId} is already started`);
+      return this.scope;
+    }
+    const settings = getSettings();
+    const interceptors = this.opts.interceptors ?? DEFAULT_INTERCEPTORS;
+    const adapterConfigs = interceptors.some((i) => i !== "instrumentation") ? adapters().resolveInterceptors(interceptors, settings) : [];
+    ensureFlowceptPipeline();
+    const o = this.opts;
+    const traceId = workflowTraceId(this.workflowId);
+    const rootSpanId = workflowRootSpanId(traceId);
+    const active = context.active();
+    const enclosing = scopeInContext(active) ?? currentScope(active);
+    const persist = o.startPersistence !== false;
+    if (!persist) FlowceptSpanProcessor.setLocalOnly(this.workflowId, true);
+
+    let span: Span | undefined;
+    let root: Span;
+    if (o.saveWorkflow !== false) {
+      span = this.startWorkflowSpan(traceId, rootSpanId, active, enclosing?.workflowId, settings);
+      root = span;
+    } else {
+      root = trace.wrapSpanContext({ traceId, spanId: rootSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    }
+    const scope: WorkflowScope = {
+      workflowId: this.workflowId,
+      campaignId: this.campaignId,
+      traceId,
+      rootSpanId: span ? span.spanContext().spanId : rootSpanId,
+      workflowName: o.workflowName,
+      persist,
+      agentId: o.agentId,
+      context: ROOT_CONTEXT,
+      span,
+    };
+    scope.context = contextWithScope(active, scope, root);
+    this.scope = scope;
+    if (ambient) pushAmbientScope(scope);
+    this.unregisterExit = onProcessEnd(
+      {
+        beforeExit: () => this.stop(),
+        exitSync: (reason) => this.endSync(exitStatus(reason)),
+      },
+      true,
+    );
+    if (span) this.emitStartRecord(span);
+    this.telemetry = acquireTelemetry(settings);
+    if (adapterConfigs.length) this.adapters = adapters().startAdapters(adapterConfigs, this.workflowId, this.campaignId);
+    if (span && settings.telemetry_capture.machine_info) this.machineInfo = this.recordMachineInfo(span, settings);
+    return scope;
+  }
+
+  /** Probes the machine in the background; the result merges into the workflow record by id. */
+  private async recordMachineInfo(span: Span, settings: ReturnType<typeof getSettings>): Promise<void> {
+    try {
+      const info = await collectMachineInfo(settings);
+      if (this.meta && span.isRecording()) {
+        this.meta.machine_info = info;
+        span.setAttribute(ATTR.WORKFLOW, workflowMetaJson(this.meta));
+      }
+      FlowceptSpanProcessor.active()?.emit({ type: "workflow", workflow_id: this.workflowId, machine_info: info });
+    } catch (err) {
+      diag.warn(`flowcept: machine_info not recorded for workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  private startWorkflowSpan(traceId: string, rootSpanId: string, active: ReturnType<typeof context.active>, enclosingWorkflowId: string | undefined, settings: ReturnType<typeof getSettings>): Span {
+    const o = this.opts;
+    const interceptors = o.interceptors ?? DEFAULT_INTERCEPTORS;
+    const bundle = o.bundleExecId ?? randomSpanId();
+    const meta: Record<string, unknown> = {
+      name: o.workflowName,
+      subtype: o.workflowSubtype,
+      parent_workflow_id: o.parentWorkflowId ?? enclosingWorkflowId,
+      flowcept_version: VERSION,
+      user: settings.experiment.user ?? LOGIN_NAME,
+      conf: { settings_path: settingsFilePath() ?? "(defaults)", buffer_file: bufferFilePath(settings) },
+      flowcept_settings: redactSettings(settings),
+      machine_info: minimalMachineInfo(),
+      environment_id: settings.sys_metadata.environment_id ?? undefined,
+      sys_name: PLATFORM.system,
+      node_name: PLATFORM.node,
+      hostname: HOSTNAME,
+      private_ip: (settings.sys_metadata.private_ip as string | undefined) ?? privateIp(),
+      public_ip: settings.sys_metadata.public_ip as string | undefined,
+      extra_metadata: Object.keys(settings.extra_metadata).length ? settings.extra_metadata : undefined,
+      interceptor_ids: interceptors.map((i) => `${bundle}_${i}`),
+      adapter_id: interceptors.find((i) => i !== "instrumentation"),
+      custom_metadata: o.customMetadata,
+    };
+    const attributes: Attributes = {
+      [ATTR.TYPE]: SPAN_TYPE.WORKFLOW,
+      [ATTR.WORKFLOW_ID]: this.workflowId,
+      [ATTR.CAMPAIGN_ID]: this.campaignId,
+      [ATTR.WORKFLOW]: workflowMetaJson(meta),
+    };
+    this.meta = meta;
+    if (o.workflowArgs !== undefined) attributes[ATTR.USED] = JSON.stringify(toJsonObject(o.workflowArgs));
+    // A workflow is always the root of its own trace; the span it was started under is a link.
+    const links: Link[] = [];
+    const activeSpan = trace.getSpan(active);
+    if (activeSpan && activeSpan.spanContext().traceId !== traceId) links.push({ context: activeSpan.spanContext() });
+    const tracer = flowceptTracer();
+    const name = o.workflowName ?? "workflow";
+    if (usesFlowceptIds()) {
+      return withForcedIds(traceId, rootSpanId, () => tracer.startSpan(name, { attributes, links, root: true }, ROOT_CONTEXT));
+    }
+    // Another SDK picks the ids: a remote parent carries the workflow's trace id instead.
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: rootSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    return tracer.startSpan(name, { attributes, links }, parent);
+  }
+
+  private emitStartRecord(span: Span): void {
+    try {
+      if (!span.isRecording()) return;
+      const rec = spanToRecord(readableSpanToData(span as unknown as ReadableSpan), { hostname: HOSTNAME });
+      if (rec) FlowceptSpanProcessor.active()?.emit(rec);
+    } catch (err) {
+      diag.error(`flowcept: could not record the start of workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  /** @internal Ends the workflow span synchronously (no waiting for exporters). */
+  endSync(opts: StopOptions = {}, endTimeMs?: number): void {
+    const scope = this.scope;
+    if (!scope) return;
+    this.scope = undefined;
+    removeAmbientScope(scope);
+    this.unregisterExit?.();
+    this.unregisterExit = undefined;
+    flushBatchSpans(this.workflowId);
+    if (this.adapters.length) void adapters().stopAdapters(this.adapters.splice(0));
+    releaseTelemetry(this.telemetry);
+    this.telemetry = undefined;
+    const span = scope.span;
+    if (!span) return;
+    try {
+      if (opts.generated !== undefined) span.setAttribute(ATTR.GENERATED, JSON.stringify(toJsonObject(opts.generated)));
+      if (opts.error !== undefined) {
+        const msg = errorMessage(opts.error);
+        if (opts.error instanceof Error) span.recordException(opts.error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: msg });
+        span.setAttribute(ATTR.STDERR, msg);
+      } else {
+        span.setStatus({ code: SpanStatusCode.OK });
+      }
+      span.end(endTimeMs);
+    } catch (err) {
+      diag.error(`flowcept: could not end workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  /**
+   * Closes the workflow (status FINISHED, or ERROR with `error`) and, with
+   * `checkSafeStops` (the default), waits until its records are durable
+   * (bounded by `db_buffer.stop_max_trials × stop_trials_sleep`).
+   */
+  async stop(opts: StopOptions = {}): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (!this.scope) return;
+    const workflowId = this.workflowId;
+    const persistOff = !this.scope.persist;
+    const machineInfo = this.machineInfo;
+    this.machineInfo = undefined;
+    const endedAt = nowSeconds() * 1000;
+    this.stopping = (async () => {
+      // Adapters make a last scan and a machine probe still running ends before the workflow span does
+      // (both bounded); the end time stays the time stop() was called.
+      if (this.adapters.length) await adapters().stopAdapters(this.adapters.splice(0));
+      if (machineInfo) await machineInfo;
+      this.endSync(opts, endedAt);
+      const s = getSettingsSafe().db_buffer;
+      const timeout = Math.max(1000, s.stop_max_trials * s.stop_trials_sleep * 1000);
+      const flushes = FlowceptSpanProcessor.all().map((p) => p.forceFlush(timeout));
+      if (this.opts.checkSafeStops !== false) await Promise.all(flushes);
+      else void Promise.all(flushes);
+      if (persistOff) FlowceptSpanProcessor.setLocalOnly(workflowId, false);
+    })().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  /** `await using fc = await new Flowcept(opts).start()` stops the workflow at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Runs `fn` as a workflow: starts it, runs `fn` inside its scope (isolated
+   * from other workflows running at the same time), and stops it — with
+   * status ERROR when `fn` throws or rejects (the error is rethrown).
+   */
+  static async run<T>(options: FlowceptOptions, fn: (fc: Flowcept) => T | Promise<T>): Promise<T> {
+    const fc = new Flowcept(options);
+    const scope = fc.startSync(false);
+    await fc.telemetry?.whenReady(1000);
+    let result: T;
+    try {
+      result = await context.with(scope.context, () => fn(fc));
+    } catch (err) {
+      await fc.stop({ error: err });
+      throw err;
+    }
+    await fc.stop();
+    return result;
+  }
+
+  /**
+   * Reads a buffer file (default: the local store of the current settings).
+   * Messages for one id are merged unless `{ merge: false }`.
+   */
+  static readBufferFile(path?: string, options?: ReadBufferOptions): FlowceptRecord[] {
+    return readBufferFile(path ?? bufferFilePath(getSettingsSafe()), options);
+  }
+
+  /** The seed's name for {@link Flowcept.readBufferFile}. */
+  static readMessagesFile(path?: string, options?: ReadBufferOptions): FlowceptRecord[] {
+    return Flowcept.readBufferFile(path, options);
+  }
+}
+
+function workflowMetaJson(meta: Record<string, unknown>): string {
+  return JSON.stringify(toJsonObject(meta, { maxBytes: 1024 * 1024, maxStringLength: 16384, maxDepth: 16 }));
+}
+
+function exitStatus(reason: ExitReason): StopOptions {
+  if (reason.kind === "signal") return { error: `workflow interrupted by ${reason.detail}` };
+  return reason.detail === 0 ? {} : { error: `process exited with code ${reason.detail}` };
+}
+
+/** Until the telemetry module fills it in: what Node tells without probing. */
+function minimalMachineInfo(): JsonObject {
+  return {
+    platform: { ...PLATFORM },
+    cpu: { count: cpus().length, model: cpus()[0]?.model ?? "unknown" },
+    memory: { total: totalmem() },
+    hostname: HOSTNAME,
+    login_name: LOGIN_NAME ?? null,
+    process: { pid: process.pid, executable: process.execPath, node_version: process.version },
+  } as JsonObject;
+}

@@ -1,0 +1,187 @@
+import { diag, SpanStatusCode, type Attributes, type Span } from "@opentelemetry/api";
+import { ATTR } from "../records/attributes.js";
+import { captureConfig } from "./capture-config.js";
+import { nowSeconds } from "../records/clock.js";
+import { staticTaskAttributes } from "./flowcept-task.js";
+import { toJsonObject, toJsonSafe } from "../records/json-safe.js";
+import { Status, type StatusValue } from "../records/records.js";
+import { setGenerated, startTaskSpan } from "./task-span.js";
+import { telemetrySnapshotJson } from "./task-telemetry.js";
+
+/** Fields of a custom task (Flowcept's `FlowceptTask` arguments, in camelCase). */
+export interface FlowceptTaskOptions {
+  /** Default: the id of the task's span (`<trace id>-<span id>`). */
+  taskId?: string;
+  workflowId?: string;
+  campaignId?: string;
+  activityId?: string;
+  agentId?: string;
+  sourceAgentId?: string;
+  /** Default: the task running in the current context, if any. */
+  parentTaskId?: string;
+  used?: Record<string, unknown>;
+  data?: unknown;
+  subtype?: string;
+  hostname?: string;
+  tags?: string | readonly string[];
+  adapterId?: string;
+  customMetadata?: Record<string, unknown>;
+  /** Float seconds since the epoch. Default: now. */
+  startedAt?: number;
+  captureTelemetry?: boolean;
+  // End-like fields: giving any of them ends the task at construction.
+  generated?: Record<string, unknown>;
+  endedAt?: number;
+  stdout?: string | Record<string, unknown>;
+  stderr?: string | Record<string, unknown>;
+  status?: StatusValue;
+}
+
+/** Fields given when a custom task ends. */
+export interface FlowceptTaskEnd {
+  generated?: Record<string, unknown>;
+  /** Float seconds since the epoch. Default: now. */
+  endedAt?: number;
+  stdout?: string | Record<string, unknown>;
+  /** Giving `stderr` makes the status ERROR unless `status` says otherwise. */
+  stderr?: string | Record<string, unknown>;
+  status?: StatusValue;
+  data?: unknown;
+  customMetadata?: Record<string, unknown>;
+}
+
+function textOrJson(v: string | Record<string, unknown>): string {
+  return typeof v === "string" ? v : JSON.stringify(toJsonObject(v, captureConfig().limits));
+}
+
+/**
+ * A task built by hand (Flowcept's `FlowceptTask`): for work that is not one
+ * function call. `end()` finalises it (end time, status, outputs, telemetry)
+ * and publishes it; `send()` publishes an un-ended task as is (FINISHED with
+ * `ended_at = started_at`); `using t = new FlowceptTask(...)` ends it at the
+ * end of the block if it was not ended. A task is published exactly once.
+ */
+export class FlowceptTask implements Disposable {
+  private span: Span | undefined;
+  private readonly telemetry: boolean;
+  private readonly startedAt: number;
+  private readonly ids: { taskId?: string; workflowId?: string; campaignId?: string; agentId?: string };
+  private customMetadata: Record<string, unknown> | undefined;
+
+  constructor(opts: FlowceptTaskOptions = {}) {
+    const cfg = captureConfig();
+    this.telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    this.startedAt = opts.startedAt ?? nowSeconds();
+    this.customMetadata = opts.customMetadata;
+    this.ids = { taskId: opts.taskId, agentId: opts.agentId };
+    if (!cfg.enabled) return;
+    try {
+      const attrs: Attributes = staticTaskAttributes(opts, cfg.limits);
+      if (opts.used !== undefined) attrs[ATTR.USED] = JSON.stringify(toJsonObject(opts.used, cfg.limits));
+      if (opts.taskId !== undefined) attrs[ATTR.TASK_ID] = opts.taskId;
+      if (opts.parentTaskId !== undefined) attrs[ATTR.PARENT_TASK_ID] = opts.parentTaskId;
+      if (opts.hostname !== undefined) attrs[ATTR.HOSTNAME] = opts.hostname;
+      if (opts.data !== undefined) attrs[ATTR.DATA] = JSON.stringify(toJsonSafe(opts.data, cfg.limits));
+      if (opts.startedAt !== undefined) attrs[ATTR.STARTED_AT] = opts.startedAt;
+      const started = startTaskSpan(opts.activityId ?? "custom_task", attrs, this.telemetry, opts.workflowId, opts.campaignId, opts.startedAt === undefined ? undefined : opts.startedAt * 1000);
+      this.span = started.span;
+      this.ids.workflowId = attrs[ATTR.WORKFLOW_ID] as string | undefined;
+      this.ids.campaignId = attrs[ATTR.CAMPAIGN_ID] as string | undefined;
+      if (this.ids.taskId === undefined) {
+        const sc = this.span.spanContext();
+        this.ids.taskId = `${sc.traceId}-${sc.spanId}`;
+      }
+    } catch (err) {
+      diag.error(`flowcept: custom task ${opts.activityId ?? ""} not captured: ${(err as Error)?.message ?? err}`);
+      this.span = undefined;
+      return;
+    }
+    if (opts.generated !== undefined || opts.endedAt !== undefined || opts.stdout !== undefined || opts.stderr !== undefined || opts.status !== undefined) {
+      this.end({ generated: opts.generated, endedAt: opts.endedAt, stdout: opts.stdout, stderr: opts.stderr, status: opts.status });
+    }
+  }
+
+  /** This task's id. */
+  get taskId(): string | undefined {
+    return this.ids.taskId;
+  }
+
+  get workflowId(): string | undefined {
+    return this.ids.workflowId;
+  }
+
+  get campaignId(): string | undefined {
+    return this.ids.campaignId;
+  }
+
+  get agentId(): string | undefined {
+    return this.ids.agentId;
+  }
+
+  /** Whether the task was already published (by `end`, `send` or dispose). */
+  get ended(): boolean {
+    return this.span === undefined;
+  }
+
+  /**
+   * Finalises and publishes the task. Status: `status` if given, else ERROR
+   * when `stderr` is given, else FINISHED. A second call does nothing.
+   */
+  end(fields: FlowceptTaskEnd = {}): void {
+    const span = this.span;
+    if (span === undefined) return;
+    this.span = undefined;
+    try {
+      const limits = captureConfig().limits;
+      const status = fields.status ?? (fields.stderr !== undefined ? Status.ERROR : Status.FINISHED);
+      if (fields.generated !== undefined) setGenerated(span, JSON.stringify(toJsonObject(fields.generated, limits)));
+      if (fields.stdout !== undefined) span.setAttribute(ATTR.STDOUT, textOrJson(fields.stdout));
+      if (fields.stderr !== undefined) span.setAttribute(ATTR.STDERR, textOrJson(fields.stderr));
+      if (fields.data !== undefined) span.setAttribute(ATTR.DATA, JSON.stringify(toJsonSafe(fields.data, limits)));
+      if (fields.customMetadata !== undefined) {
+        this.customMetadata = { ...this.customMetadata, ...fields.customMetadata };
+        span.setAttribute(ATTR.CUSTOM_METADATA, JSON.stringify(toJsonObject(this.customMetadata, limits)));
+      }
+      if (this.telemetry) {
+        const t = telemetrySnapshotJson();
+        if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
+      }
+      span.setAttribute(ATTR.STATUS, status);
+      if (status === Status.ERROR) span.setStatus({ code: SpanStatusCode.ERROR, message: typeof fields.stderr === "string" ? fields.stderr : "task ended with an error" });
+      else if (status === Status.FINISHED) span.setStatus({ code: SpanStatusCode.OK });
+      if (fields.endedAt !== undefined) span.setAttribute(ATTR.ENDED_AT, fields.endedAt);
+      span.end(fields.endedAt === undefined ? undefined : fields.endedAt * 1000);
+    } catch (err) {
+      diag.error(`flowcept: custom task not ended cleanly: ${(err as Error)?.message ?? err}`);
+      try {
+        span.end();
+      } catch {
+        // already ended
+      }
+    }
+  }
+
+  /**
+   * Publishes the task as it is, when not already ended: FINISHED, with
+   * `ended_at = started_at` (no end telemetry, status or outputs captured).
+   */
+  send(): void {
+    const span = this.span;
+    if (span === undefined) return;
+    this.span = undefined;
+    try {
+      span.setAttribute(ATTR.STATUS, Status.FINISHED);
+      span.setAttribute(ATTR.STARTED_AT, this.startedAt);
+      span.setAttribute(ATTR.ENDED_AT, this.startedAt);
+      span.setStatus({ code: SpanStatusCode.OK });
+      span.end();
+    } catch (err) {
+      diag.error(`flowcept: custom task not sent: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  /** `using t = new FlowceptTask(...)`: ends the task if it was not ended. */
+  [Symbol.dispose](): void {
+    this.end();
+  }
+}

@@ -1,0 +1,144 @@
+import { diag, trace, type Context } from "@opentelemetry/api";
+import { batchEntry, type BatchEntry } from "./batch-spans.js";
+import { captureConfig } from "./capture-config.js";
+import { nowSeconds } from "../records/clock.js";
+import { errorMessage, isThenable } from "./task-span.js";
+import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
+import { HOSTNAME } from "../process/host-info.js";
+import { randomSpanId, randomTraceId } from "../records/ids.js";
+import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
+import { Status, type JsonObject, type TaskRecord } from "../records/records.js";
+import { fieldObject, TaskBinder } from "./task-binding.js";
+import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
+import { currentScope, taskParentContext, type WorkflowScope } from "../context/current-scope.js";
+
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+/** Where a lightweight record belongs: ids read from the active context at call time. */
+interface CallSite {
+  scope: WorkflowScope | undefined;
+  traceId: string;
+  parentTaskId: string | undefined;
+}
+
+/** Call sites repeat (the same parent for a whole loop): the last one is reused while its context is active. */
+let lastContext: Context | undefined;
+let lastSite: CallSite | undefined;
+
+function callSite(): CallSite {
+  const parent = taskParentContext();
+  if (parent === lastContext && lastSite !== undefined) return lastSite;
+  const scope = currentScope(parent);
+  const ps = trace.getSpan(parent)?.spanContext();
+  let site: CallSite;
+  if (ps === undefined) site = { scope, traceId: scope?.traceId ?? randomTraceId(), parentTaskId: undefined };
+  else {
+    const isRoot = scope !== undefined && ps.spanId === scope.rootSpanId;
+    site = { scope, traceId: ps.traceId, parentTaskId: isRoot ? undefined : `${ps.traceId}-${ps.spanId}` };
+  }
+  lastContext = parent;
+  lastSite = site;
+  return site;
+}
+
+/**
+ * Wraps a function as a task recorded at much lower cost than
+ * {@link flowceptTask} (Flowcept's `@lightweight_flowcept_task`): the same
+ * record fields, but no span per call — records go straight to the
+ * provenance exporters, and the trace path gets one span per activity and
+ * flush window with the number of calls it stands for. No telemetry.
+ */
+export function lightweightFlowceptTask<F extends AnyFunction>(fn: F): F;
+export function lightweightFlowceptTask<F extends AnyFunction>(options: TaskOptions, fn: F): F;
+export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | F, b?: F): F {
+  const [opts, fn] = splitArgs(a, b);
+  if (typeof fn !== "function") throw new TypeError("lightweightFlowceptTask: expected a function to wrap");
+  const activityId = opts.activityId ?? (fn.name || "anonymous");
+  const binder = new TaskBinder(fn, opts);
+  const tags = opts.tags === undefined ? undefined : typeof opts.tags === "string" ? [opts.tags] : [...opts.tags].map(String);
+  let custom: JsonObject | undefined;
+  let customFor: JsonSafeLimits | undefined;
+  let batch: BatchEntry | undefined;
+
+  function emit(sink: FlowceptSpanProcessor, site: CallSite, limits: JsonSafeLimits, used: JsonObject, started: number, result: unknown, err: unknown, failed: boolean): void {
+    try {
+      const ended = nowSeconds();
+      const rec: TaskRecord = {
+        type: "task",
+        task_id: `${site.traceId}-${randomSpanId()}`,
+        activity_id: activityId,
+        used,
+        started_at: started,
+        ended_at: ended,
+        status: failed ? Status.ERROR : Status.FINISHED,
+        hostname: HOSTNAME,
+        utc_timestamp: ended,
+      };
+      const wf = opts.workflowId ?? site.scope?.workflowId;
+      if (wf !== undefined) rec.workflow_id = wf;
+      const camp = opts.campaignId ?? site.scope?.campaignId;
+      if (camp !== undefined) rec.campaign_id = camp;
+      if (site.parentTaskId !== undefined) rec.parent_task_id = site.parentTaskId;
+      if (failed) rec.stderr = errorMessage(err);
+      else {
+        const g = binder.generated(result);
+        if (g !== undefined) rec.generated = fieldObject(g, limits);
+      }
+      if (opts.subtype !== undefined) rec.subtype = opts.subtype;
+      if (tags !== undefined) rec.tags = tags;
+      if (opts.customMetadata !== undefined) {
+        if (customFor !== limits) {
+          custom = toJsonObject(opts.customMetadata, limits);
+          customFor = limits;
+        }
+        rec.custom_metadata = custom;
+      }
+      if (opts.agentId !== undefined) rec.agent_id = opts.agentId;
+      sink.emit(rec);
+      if (batch === undefined || batch.flushed || batch.scope !== site.scope) batch = batchEntry(site.scope, activityId, started);
+      batch.count++;
+      if (failed) batch.errors++;
+      batch.last = ended;
+    } catch (e) {
+      diag.error(`flowcept: lightweight task ${activityId} not recorded: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const cfg = captureConfig();
+    const sink = cfg.enabled ? FlowceptSpanProcessor.active() : undefined;
+    if (sink === undefined) return fn.apply(this, args);
+    const site = callSite();
+    let used: JsonObject;
+    try {
+      used = fieldObject(binder.used(args), cfg.limits);
+    } catch (err) {
+      used = { error: `arguments not recorded: ${errorMessage(err)}` };
+    }
+    const started = nowSeconds();
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (err) {
+      emit(sink, site, cfg.limits, used, started, undefined, err, true);
+      throw err;
+    }
+    if (isThenable(result)) {
+      return result.then(
+        (value) => {
+          emit(sink, site, cfg.limits, used, started, value, undefined, false);
+          return value;
+        },
+        (err: unknown) => {
+          emit(sink, site, cfg.limits, used, started, undefined, err, true);
+          throw err;
+        },
+      );
+    }
+    emit(sink, site, cfg.limits, used, started, result, undefined, false);
+    return result;
+  };
+  return keepIdentity(wrapper, fn);
+}

@@ -1,0 +1,90 @@
+/**
+ * `flowcept-otel ingest`: runs the OTLP/HTTP ingest service until SIGTERM or
+ * SIGINT, then stops gracefully (in-flight requests finished, store
+ * flushed) and exits 0.
+ */
+import { resolve } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { OtlpIngestServer, type OtlpIngestServerOptions } from "../../../exporters/otlp-ingest/OtlpIngestServer.js";
+import { createIngestExporters } from "../../../exporters/otlp-ingest/ingest-exporters.js";
+import { bufferFilePath } from "../../../exporters/jsonl/buffer-file.js";
+import { getSettings } from "../../settings/settings-loader.js";
+
+/** Where the command writes its messages. */
+export interface IngestIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const PROCESS_IO: IngestIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number (0-65535)");
+  return n;
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+/**
+ * Runs the ingest service until the process gets SIGTERM or SIGINT. Resolves
+ * after the graceful stop (nothing accepted is lost); rejects when the
+ * service cannot start (port in use, invalid settings).
+ */
+export async function runIngestService(options: OtlpIngestServerOptions, io: IngestIo = PROCESS_IO): Promise<void> {
+  const settings = getSettings();
+  const exporters = options.exporters ?? createIngestExporters(settings);
+  const server = new OtlpIngestServer({ ...options, exporters });
+  const url = await server.start();
+  const store = exporters.some((e) => e.kind === "database")
+    ? exporters.map((e) => e.constructor.name).join(", ")
+    : `local store ${resolve(bufferFilePath(settings))}`;
+  io.out(`flowcept-otel ingest: listening on ${url}/v1/traces, storing to ${store}${options.token ? " (bearer token required)" : ""}\n`);
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.removeListener("SIGTERM", stop);
+      process.removeListener("SIGINT", stop);
+      io.out(`flowcept-otel ingest: ${signal}: finishing in-flight requests\n`);
+      void server.close().then(() => {
+        const s = server.stats;
+        io.out(`flowcept-otel ingest: stopped; ${s.recordsStored} records stored from ${s.requests} requests (${s.spansRejected} spans rejected)\n`);
+        done();
+      });
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}
+
+/** Adds the `ingest` command to a commander program (the `flowcept-otel` CLI). */
+export function addIngestCommand(program: Command, io: IngestIo = PROCESS_IO): Command {
+  return program
+    .command("ingest")
+    .description("receive OTLP/HTTP traces (e.g. from an OTel Collector) and store them as Flowcept records in MongoDB or the local store")
+    .option("--host <host>", "interface to bind (0.0.0.0 for all)", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", parsePort, 4318)
+    .option("--token <token>", "require `Authorization: Bearer <token>` (default: $FLOWCEPT_INGEST_TOKEN)")
+    .option("--max-body-bytes <n>", "largest request body, compressed or not", parsePositive, 16 * 1024 * 1024)
+    .option("--max-in-flight-records <n>", "records waiting for the store before senders get 429", parsePositive, 100_000)
+    .action(async (opts: { host: string; port: number; token?: string; maxBodyBytes: number; maxInFlightRecords: number }, cmd: Command) => {
+      const settingsPath = cmd.optsWithGlobals<{ settings?: string }>().settings;
+      if (settingsPath) process.env.FLOWCEPT_SETTINGS_PATH = resolve(settingsPath);
+      await runIngestService(
+        {
+          host: opts.host,
+          port: opts.port,
+          token: opts.token ?? (process.env.FLOWCEPT_INGEST_TOKEN || undefined),
+          maxBodyBytes: opts.maxBodyBytes,
+          maxInFlightRecords: opts.maxInFlightRecords,
+        },
+        io,
+      );
+    });
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `flowcept-otel` executable. */
+import { runCli } from "./program.js";
+
+process.exitCode = await runCli();

@@ -1,0 +1,45 @@
+import type { IdGenerator } from "@opentelemetry/sdk-trace-base";
+import { randomSpanId, randomTraceId } from "../records/ids.js";
+
+let forcedTraceId: string | undefined;
+let forcedSpanId: string | undefined;
+
+/**
+ * The id generator of the provider `registerFlowcept()` builds: CSPRNG ids,
+ * and a way for the workflow root span to get a chosen trace and span id so
+ * that a workflow is one trace whose id is the workflow id.
+ */
+export class FlowceptIdGenerator implements IdGenerator {
+  generateTraceId(): string {
+    const forced = forcedTraceId;
+    if (forced !== undefined) {
+      forcedTraceId = undefined;
+      return forced;
+    }
+    return randomTraceId();
+  }
+
+  generateSpanId(): string {
+    const forced = forcedSpanId;
+    if (forced !== undefined) {
+      forcedSpanId = undefined;
+      return forced;
+    }
+    return randomSpanId();
+  }
+}
+
+/**
+ * Runs `fn` (which must start exactly one root span synchronously) so that
+ * the span gets the given ids when the provider uses {@link FlowceptIdGenerator}.
+ */
+export function withForcedIds<T>(traceId: string, spanId: string, fn: () => T): T {
+  forcedTraceId = traceId;
+  forcedSpanId = spanId;
+  try {
+    return fn();
+  } finally {
+    forcedTraceId = undefined;
+    forcedSpanId = undefined;
+  }
+}

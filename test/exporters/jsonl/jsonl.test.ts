@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { JsonlRecordExporter } from "../../../exporters/jsonl/JsonlRecordExporter.js";
+import { closeFile } from "../../../exporters/jsonl/file-appender.js";
+import { iterateBufferFile, readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
+import type { FlowceptRecord } from "../../../lib/records/records.js";
+import { configure, resetSettings } from "../../../lib/settings/settings-loader.js";
+
+const run = promisify(execFile);
+
+function records(prefix: string, n: number): FlowceptRecord[] {
+  return Array.from({ length: n }, (_, i) => ({ type: "task", task_id: `${prefix}${i}`, workflow_id: prefix, used: { i, text: "x".repeat(i % 50) } }));
+}
+
+describe("JsonlRecordExporter (local store)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "flowcept-jsonl-"));
+  });
+  afterEach(() => {
+    closeFile();
+    resetSettings();
+  });
+
+  it("round-trips records through the buffer file", async () => {
+    const path = join(dir, "buf.jsonl");
+    const exp = new JsonlRecordExporter({ path });
+    exp.exportSync!(records("a", 3));
+    await new Promise<void>((resolve) => exp.export(records("b", 2), () => resolve()));
+    const back = readBufferFile(path);
+    expect(back.map((r) => r.task_id)).to.deep.equal(["a0", "a1", "a2", "b0", "b1"]);
+    expect(back[2]!.used).to.deep.equal({ i: 2, text: "xx" });
+    const streamed: FlowceptRecord[] = [];
+    for await (const r of iterateBufferFile(path)) streamed.push(r);
+    expect(streamed).to.deep.equal(back);
+  });
+
+  it("keeps lines whole with concurrent writers in one process and across processes", async () => {
+    const path = join(dir, "shared.jsonl");
+    const writers = [new JsonlRecordExporter({ path }), new JsonlRecordExporter({ path })];
+    const script = `
+      import { JsonlRecordExporter } from ${JSON.stringify(new URL("../../../exporters/jsonl/JsonlRecordExporter.js", import.meta.url).href)};
+      const e = new JsonlRecordExporter({ path: process.argv[1] });
+      for (let b = 0; b < 50; b++) e.exportSync(Array.from({ length: 40 }, (_, i) => ({ type: "task", task_id: process.argv[2] + "-" + b + "-" + i, used: { pad: "y".repeat(200) } })));
+    `;
+    const children = [0, 1, 2].map((c) => run(process.execPath, ["--input-type=module", "-e", script, path, `child${c}`]));
+    for (let b = 0; b < 50; b++) for (const [w, e] of writers.entries()) e.exportSync!(records(`w${w}-${b}-`, 40));
+    await Promise.all(children);
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    expect(lines).to.have.length(5 * 50 * 40);
+    for (const l of lines) expect(() => JSON.parse(l)).to.not.throw();
+  });
+
+  it("tolerates a torn last line and skips corrupt lines", () => {
+    const path = join(dir, "torn.jsonl");
+    writeFileSync(path, `${JSON.stringify({ type: "task", task_id: "1" })}\nnot json\n${JSON.stringify({ type: "task", task_id: "2" })}\n{"type":"task","task_`);
+    expect(readBufferFile(path).map((r) => r.task_id)).to.deep.equal(["1", "2"]);
+    appendFileSync(path, 'id":"3"}\n');
+    expect(readBufferFile(path).map((r) => r.task_id)).to.deep.equal(["1", "2", "3"]);
+  });
+
+  it("follows dump_buffer settings: path suffixes and delete_previous_file", () => {
+    const base = join(dir, "flowcept_buffer.jsonl");
+    configure({ project: { dump_buffer: { path: base, append_workflow_id_to_path: true, append_id_to_path: true } } });
+    const exp = new JsonlRecordExporter();
+    exp.exportSync!([...records("wfA", 2), ...records("wfB", 3)]);
+    const files = readdirSync(dir).sort();
+    expect(files).to.have.length(2);
+    expect(files[0]).to.match(/^flowcept_buffer_wfA_.+-\d+\.jsonl$/);
+    expect(readBufferFile(join(dir, files[1]!))).to.have.length(3);
+    expect(existsSync(base)).to.equal(false);
+
+    resetSettings();
+    const fresh = join(dir, "fresh.jsonl");
+    writeFileSync(fresh, `${JSON.stringify({ type: "task", task_id: "old" })}\n`);
+    configure({ project: { dump_buffer: { path: fresh, delete_previous_file: true } } });
+    const e2 = new JsonlRecordExporter();
+    e2.exportSync!(records("n", 1));
+    e2.exportSync!(records("m", 1));
+    expect(readBufferFile(fresh).map((r) => r.task_id)).to.deep.equal(["n0", "m0"]);
+  });
+
+  it("keeps history across runs by default", () => {
+    const path = join(dir, "history.jsonl");
+    writeFileSync(path, `${JSON.stringify({ type: "task", task_id: "run1" })}\n`);
+    configure({ project: { dump_buffer: { path } } });
+    new JsonlRecordExporter().exportSync!(records("run2-", 1));
+    expect(readBufferFile(path).map((r) => r.task_id)).to.deep.equal(["run1", "run2-0"]);
+  });
+});

@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configure, getSettings, resetSettings } from "../../../lib/settings/settings-loader.js";
+import { FlowceptSettingsError } from "../../../lib/settings/settings.js";
+
+describe("settings", () => {
+  const saved = process.env.FLOWCEPT_SETTINGS_PATH;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FLOWCEPT_SETTINGS_PATH;
+    else process.env.FLOWCEPT_SETTINGS_PATH = saved;
+    resetSettings();
+  });
+
+  function writeSettings(text: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "fc-settings-"));
+    const file = join(dir, "settings.yaml");
+    writeFileSync(file, text);
+    process.env.FLOWCEPT_SETTINGS_PATH = file;
+    resetSettings();
+    return file;
+  }
+
+  it("works with no file at all", () => {
+    process.env.FLOWCEPT_SETTINGS_PATH = join(tmpdir(), "does-not-exist-dir", "x.yaml");
+    delete process.env.FLOWCEPT_SETTINGS_PATH;
+    const s = getSettings();
+    expect(s.instrumentation.enabled).to.equal(true);
+    expect(s.project.dump_buffer.path).to.equal("flowcept_buffer.jsonl");
+    expect(s.project.dump_buffer.delete_previous_file).to.equal(false);
+  });
+
+  it("reads Flowcept's keys from the file and keeps unknown ones", () => {
+    writeSettings(`
+project:
+  dump_buffer:
+    path: other.jsonl
+telemetry_capture:
+  gpu: [used, temperature]
+  cpu: true
+mq:
+  type: redis
+`);
+    const s = getSettings();
+    expect(s.project.dump_buffer.path).to.equal("other.jsonl");
+    expect(s.project.dump_buffer.enabled).to.equal(true);
+    expect(s.telemetry_capture.gpu).to.deep.equal(["used", "temperature"]);
+    expect(s.telemetry_capture.cpu).to.equal(true);
+    expect((s as any).mq).to.deep.equal({ type: "redis" });
+  });
+
+  it("names the file and the key for a value of the wrong type", () => {
+    const file = writeSettings("telemetry_capture:\n  cpu: yes please\n");
+    expect(() => getSettings()).to.throw(FlowceptSettingsError, file).and.match(/telemetry_capture\.cpu/);
+  });
+
+  it("names the file for invalid YAML", () => {
+    const file = writeSettings("project: [unclosed\n");
+    try {
+      getSettings();
+      expect.fail("should throw");
+    } catch (err) {
+      expect(err).to.be.instanceOf(FlowceptSettingsError);
+      expect((err as Error).message).to.contain(file).and.contain("invalid YAML");
+    }
+  });
+
+  it("layers configure() over the file", () => {
+    writeSettings("project:\n  dump_buffer:\n    path: a.jsonl\n");
+    configure({ project: { dump_buffer: { path: "b.jsonl" } } });
+    expect(getSettings().project.dump_buffer.path).to.equal("b.jsonl");
+    expect(() => configure({ instrumentation: { enabled: "no" as unknown as boolean } })).to.throw(/instrumentation\.enabled/);
+  });
+});
