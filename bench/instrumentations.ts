@@ -22,11 +22,12 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { z } from "zod";
 import { agentFlowceptTask, flowceptModel, instrumentPiscina } from "../instrumentations/index.js";
-import { configure, Flowcept, FlowceptSpanProcessor, resetSettings } from "../lib/index.js";
+import { configure, Flowcept, resetSettings } from "../lib/index.js";
 import { fmtNs, heading, interleave, median, table, timeOps, timeOpsAsync, type Case } from "./stats.js";
+import { flushAllSinks } from "../lib/pipeline/record-sink.js";
 
 const ROUNDS = 7;
-const flush = () => Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush())).then(() => undefined);
+const flush = () => flushAllSinks().then(() => undefined);
 
 function report(results: Map<string, number[]>, pairs: [string, string, string, number][]): void {
   const rows = [["case", "without", "with", "added", "target"]];

@@ -31,9 +31,10 @@ import { Flowcept } from "../lib/capture/Flowcept.js";
 import { flowceptTask } from "../lib/capture/flowcept-task.js";
 import { configure, resetSettings } from "../lib/settings/settings-loader.js";
 import { TRACER_NAME } from "../lib/process/version.js";
-import { remoteScope } from "../lib/context/workflow-baggage.js";
+import { remoteScope } from "../lib/context/workflow-scope.js";
 import { contextWithScope } from "../lib/context/current-scope.js";
 import { cpuNs, fmtNs, heading, interleave, median, table, timeOps } from "./stats.js";
+import { flushAllSinks } from "../lib/pipeline/record-sink.js";
 
 const BATCH = 512;
 const WF = "4b1e6f0a-1111-4222-8333-444455556666";
@@ -206,7 +207,7 @@ async function mirrorCost(dir: string): Promise<void> {
   const timed = async (maxBytes: number): Promise<number> => {
     configure({ otel: { io_max_bytes: maxBytes } });
     const ns = timeOps(N, (i) => (sink += task(i, 0.01).loss));
-    await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+    await flushAllSinks();
     return ns;
   };
   let results = new Map<string, number[]>();

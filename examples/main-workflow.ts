@@ -6,18 +6,8 @@
  *   npm start
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  Flowcept,
-  FlowceptLoop,
-  FlowceptTask,
-  flowceptTask,
-  formatWorkflowSummary,
-  lightweightFlowceptTask,
-  summarizeWorkflow,
-  type TaskRecord,
-  type WorkflowRecord,
-} from "../lib/index.js";
-import { bufferFilePath, getSettings } from "../lib/index.js";
+import { Flowcept, FlowceptLoop, FlowceptTask, flowceptTask, lightweightFlowceptTask, type TaskRecord, type WorkflowRecord } from "flowcept-otel";
+import { formatWorkflowSummary, summarizeWorkflow } from "flowcept-otel/query";
 
 const normalize = flowceptTask({ outputNames: "value" }, function normalize(x: number, mean: number, std: number) {
   return (x - mean) / std;
@@ -74,8 +64,8 @@ const workflowId = await Flowcept.run(
   },
 );
 
-const path = bufferFilePath(getSettings());
-const records = Flowcept.readBufferFile(path).filter((r) => r.workflow_id === workflowId);
+const path = Flowcept.db.describe();
+const records = Flowcept.readBufferFile().filter((r) => r.workflow_id === workflowId);
 const workflow = records.find((r): r is WorkflowRecord => r.type === "workflow");
 const tasks = records.filter((r): r is TaskRecord => r.type === "task");
 process.stdout.write(`${formatWorkflowSummary(summarizeWorkflow(workflow, tasks, workflowId, path))}\n`);

@@ -1,3 +1,8 @@
+/**
+ * `flowcept-otel/instrumentations`: provenance from libraries (MCP tools,
+ * TensorFlow.js models, worker pools) and from files other tools write
+ * (TensorBoard logs, MLflow stores).
+ */
 export { agentFlowceptTask, AGENT_TOOL, instrumentMcpServer, McpInstrumentation, MCP_ESM_PATTERNS } from "./mcp/index.js";
 export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig } from "./mcp/index.js";
 export { flowceptModel, TfjsInstrumentation, PARENT_FORWARD, CHILD_FORWARD, EPOCHS_LOOP } from "./tfjs/index.js";
@@ -9,3 +14,5 @@ export type { RunInWorkerOptions, WorkerTaskOptions } from "./workers/index.js";
 export { autoInstrumentations, requestedInstrumentations, INSTRUMENTATION_NAMES } from "./auto-instrumentations.js";
 export type { InstrumentationName } from "./auto-instrumentations.js";
 export { registerEsmHook } from "./esm-hook.js";
+export { createAdapter, ADAPTER_KINDS, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig } from "./file-observers/index.js";
+export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters } from "./file-observers/index.js";

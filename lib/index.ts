@@ -1,3 +1,17 @@
+/**
+ * `flowcept-otel`: workflow provenance on OpenTelemetry. The capture API
+ * (controller, wrappers, decorators, loops, custom tasks), the span
+ * processor and registration, settings, reading the local store, and the
+ * record types. Library instrumentations and file observers are at
+ * `flowcept-otel/instrumentations`, exporters and the OTLP ingest service at
+ * `flowcept-otel/exporters`, the query backends at `flowcept-otel/query`.
+ */
+import { provideInterceptors } from "./capture/interceptors.js";
+import { lazyModule } from "./util/lazy-module.js";
+
+const observers = lazyModule<typeof import("../instrumentations/file-observers/interceptors.js")>("../instrumentations/file-observers/interceptors.js", import.meta.url);
+provideInterceptors(() => observers().fileObserverInterceptors);
+
 export { Flowcept } from "./capture/Flowcept.js";
 export type { FlowceptOptions, StopOptions } from "./capture/Flowcept.js";
 export { flowceptTask, telemetryFlowceptTask } from "./capture/flowcept-task.js";
@@ -6,55 +20,33 @@ export { lightweightFlowceptTask } from "./capture/lightweight-task.js";
 export { flowceptWorkflow } from "./capture/flowcept-workflow.js";
 export type { WorkflowOptions } from "./capture/flowcept-workflow.js";
 export { task, workflow } from "./capture/decorators.js";
+export type { ArgsHandler, BindingOptions } from "./capture/task-binding.js";
 export { FlowceptLoop } from "./capture/FlowceptLoop.js";
 export { FlowceptLightweightLoop } from "./capture/FlowceptLightweightLoop.js";
 export type { LoopOptions } from "./capture/LoopBase.js";
 export type { LoopItems } from "./capture/loop-items.js";
 export { FlowceptTask } from "./capture/FlowceptTask.js";
 export type { FlowceptTaskOptions, FlowceptTaskEnd } from "./capture/FlowceptTask.js";
-export type { ArgsHandler, BindingOptions } from "./capture/task-binding.js";
+
 export { FlowceptSpanProcessor } from "./pipeline/FlowceptSpanProcessor.js";
 export type { FlowceptSpanProcessorOptions } from "./pipeline/FlowceptSpanProcessor.js";
+export type { RecordMask } from "./pipeline/record-mask.js";
 export type { SpanMatch, SpanMatchOption, NamePattern } from "./pipeline/span-match.js";
-export { FlowceptPropagator } from "./context/FlowceptPropagator.js";
-export { BAGGAGE_KEYS } from "./context/workflow-baggage.js";
-export { flowceptEnv, joinWorkflowFromEnv } from "./context/workflow-env.js";
-export type { FlowceptEnv } from "./context/workflow-env.js";
 export { registerFlowcept } from "./pipeline/register-flowcept.js";
 export type { RegisterFlowceptOptions, FlowceptRegistration } from "./pipeline/register-flowcept.js";
-export { FlowceptIdGenerator } from "./context/FlowceptIdGenerator.js";
-export { spanToRecord } from "./pipeline/span-to-record.js";
-export type { MappingDefaults } from "./pipeline/span-to-record.js";
-export type { SpanData } from "./pipeline/span-data.js";
-export { readableSpanToData } from "./pipeline/readable-span.js";
-export { ATTR, SPAN_TYPE } from "./records/attributes.js";
-export { Status, isTerminalStatus } from "./records/records.js";
+export { FlowceptPropagator } from "./context/FlowceptPropagator.js";
+export { flowceptEnv, joinWorkflowFromEnv } from "./context/workflow-env.js";
+export type { FlowceptEnv } from "./context/workflow-env.js";
+
+export { configure, getSettings, resetSettings } from "./settings/settings-loader.js";
+export { FlowceptSettingsError } from "./settings/settings.js";
+export type { FlowceptSettings, SettingsOverrides } from "./settings/settings.js";
+
+export type { ReadBufferOptions } from "../exporters/jsonl/buffer-file.js";
+export type { FlowceptDb } from "./query/FlowceptDb.js";
+export { FlowceptQueryError } from "./query/query-types.js";
+export type { QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName } from "./query/query-types.js";
+
+export { Status } from "./records/records.js";
 export type { StatusValue, JsonValue, JsonObject, BaseRecord, TaskRecord, WorkflowRecord, FlowceptRecord } from "./records/records.js";
 export type { RecordExporter } from "./records/record-exporter.js";
-export { mergeRecord, mergeRecords, recordKey, MERGED_SUBDOCUMENTS } from "./records/merge-records.js";
-export { readBufferFile, iterateBufferFile, bufferFilePath } from "../exporters/jsonl/buffer-file.js";
-export type { ReadBufferOptions } from "../exporters/jsonl/buffer-file.js";
-export { toJsonSafe, safeStringify, isSecretKey, REDACTED } from "./records/json-safe.js";
-export type { JsonSafeLimits } from "./records/json-safe.js";
-export { defaultSettings, FlowceptSettingsError } from "./settings/settings.js";
-export type { FlowceptSettings, SettingsOverrides } from "./settings/settings.js";
-export { getSettings, configure, resetSettings, settingsFilePath } from "./settings/settings-loader.js";
-export { summarizeWorkflow, formatWorkflowSummary } from "./query/workflow-summary.js";
-export type { WorkflowSummary } from "./query/workflow-summary.js";
-export { JsonlRecordExporter } from "../exporters/jsonl/JsonlRecordExporter.js";
-export type { JsonlRecordExporterOptions } from "../exporters/jsonl/JsonlRecordExporter.js";
-export { TelemetrySampler, sharedTelemetrySampler, telemetrySummary, collectMachineInfo, redactEnvironment, TELEMETRY_BLOCKS } from "./telemetry/index.js";
-export type { TelemetrySamplerOptions, TelemetryToggles, TelemetryBlockName } from "./telemetry/index.js";
-export { RawJson, materializeRecord } from "./records/RawJson.js";
-export { createAdapter, watchCommand, WATCH_COMMAND_USAGE, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig, ADAPTER_KINDS } from "../instrumentations/file-observers/index.js";
-export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters } from "../instrumentations/file-observers/index.js";
-export { agentFlowceptTask, instrumentMcpServer, McpInstrumentation, flowceptModel, TfjsInstrumentation, instrumentPiscina, PiscinaInstrumentation, runInWorker, serveWorkerTasks, autoInstrumentations } from "../instrumentations/index.js";
-export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig, FlowceptModelOptions, TfjsInstrumentationConfig, PiscinaInstrumentationConfig, RunInWorkerOptions, WorkerTaskOptions, InstrumentationName } from "../instrumentations/index.js";
-export { FlowceptDb } from "./query/FlowceptDb.js";
-export type { FlowceptDbOptions, TaskWithDepth, ExportQueryOptions } from "./query/FlowceptDb.js";
-export { FlowceptQueryError } from "./query/query-types.js";
-export type { QueryBackend, QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName, CollectionQueryOptions } from "./query/query-types.js";
-export { escapeKey, unescapeKey, escapeKeys, unescapeKeys } from "../exporters/mongo/mongo-keys.js";
-export { COLLECTIONS, TIME_FIELDS } from "../exporters/mongo/mongo-layout.js";
-export type { CollectionLayout } from "../exporters/mongo/mongo-layout.js";
-export { mongoUriFromSettings, mongoDbNameFromSettings } from "../exporters/mongo/mongo-settings.js";

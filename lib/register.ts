@@ -8,13 +8,15 @@
  * `flowceptEnv()` — joins that workflow.
  */
 import { diag } from "@opentelemetry/api";
+import "./index.js";
 import { autoInstrumentations } from "../instrumentations/auto-instrumentations.js";
 import { registerFlowcept } from "./pipeline/register-flowcept.js";
 import { joinWorkflowFromEnv } from "./context/workflow-env.js";
+import { errorMessage } from "./util/error-message.js";
 
 try {
   registerFlowcept({ instrumentations: autoInstrumentations() });
   joinWorkflowFromEnv();
 } catch (err) {
-  diag.error(`flowcept: registration failed: ${(err as Error)?.message ?? err}`);
+  diag.error(`flowcept: registration failed: ${errorMessage(err)}`);
 }

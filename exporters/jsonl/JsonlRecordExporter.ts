@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { bufferFilePath } from "./buffer-file.js";
+import { bufferFilePath } from "../../lib/settings/buffer-path.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";

@@ -9,7 +9,6 @@ import { diag } from "@opentelemetry/api";
 import { mergeRecords } from "../../lib/records/merge-records.js";
 import { enrichRecord } from "../../lib/records/enrich-record.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
-import type { FlowceptSettings } from "../../lib/settings/settings.js";
 
 /** Options of {@link readBufferFile}. */
 export interface ReadBufferOptions {
@@ -18,24 +17,6 @@ export interface ReadBufferOptions {
    * task's RUNNING and FINISHED messages) as a database would. Default true.
    */
   merge?: boolean;
-}
-
-/**
- * Resolves the buffer file a record goes to, following
- * `project.dump_buffer` (`path`, `append_workflow_id_to_path`,
- * `append_id_to_path`). `processId` is the per-process suffix.
- */
-export function bufferFilePath(settings: FlowceptSettings, workflowId?: string, processId?: string): string {
-  const db = settings.project.dump_buffer;
-  let path = resolve(db.path);
-  const suffixes: string[] = [];
-  if (db.append_workflow_id_to_path && workflowId) suffixes.push(workflowId);
-  if (db.append_id_to_path && processId) suffixes.push(processId);
-  if (suffixes.length) {
-    const ext = extname(path);
-    path = `${path.slice(0, path.length - ext.length)}_${suffixes.join("_")}${ext}`;
-  }
-  return path;
 }
 
 /**

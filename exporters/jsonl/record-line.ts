@@ -5,7 +5,7 @@
  * conversion, and the JSON text of strings that repeat across records (ids,
  * names, statuses) is cached.
  */
-import { TIME_FIELDS as TIME_FIELD_NAMES } from "../mongo/mongo-layout.js";
+import { TIME_FIELDS as TIME_FIELD_NAMES } from "../../lib/records/records.js";
 import { RawJson } from "../../lib/records/RawJson.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 

@@ -15,7 +15,7 @@ import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Db, type Document, type MongoClientOptions } from "mongodb";
 import { COLLECTIONS } from "./mongo-layout.js";
-import { redactUri } from "./mongo-settings.js";
+import { redactUri } from "../../lib/records/redact.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
 import { mergePipeline, toMongoUpsert, type MongoUpsert } from "./mongo-document.js";

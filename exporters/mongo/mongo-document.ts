@@ -11,7 +11,8 @@ import { randomUUID } from "node:crypto";
 import type { Document } from "mongodb";
 import { MERGED_SUBDOCUMENTS } from "../../lib/records/merge-records.js";
 import { escapeKeys } from "./mongo-keys.js";
-import { layoutForType, TIME_FIELDS } from "./mongo-layout.js";
+import { layoutForType } from "./mongo-layout.js";
+import { TIME_FIELDS } from "../../lib/records/records.js";
 import { isTerminalStatus, type FlowceptRecord } from "../../lib/records/records.js";
 import { documentSize, MONGO_MAX_DOCUMENT_BYTES, truncateDocument } from "./truncate-document.js";
 

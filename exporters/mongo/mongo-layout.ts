@@ -1,7 +1,6 @@
 /**
  * Flowcept's MongoDB layout: which collection each record type goes to, the
- * id it is upserted by, the indexes each collection carries, and the fields
- * stored as dates.
+ * id it is upserted by, and the indexes each collection carries.
  */
 
 /** A collection of Flowcept's database and the record type stored in it. */
@@ -54,9 +53,3 @@ export const COLLECTIONS: readonly CollectionLayout[] = [
 export function layoutForType(type: unknown): CollectionLayout | undefined {
   return COLLECTIONS.find((c) => c.type === type);
 }
-
-/**
- * Fields holding float seconds since the epoch in records, stored as BSON
- * dates in MongoDB (Flowcept's `TaskObject.get_time_field_names()`).
- */
-export const TIME_FIELDS: readonly string[] = ["started_at", "ended_at", "submitted_at", "registered_at", "utc_timestamp"];

@@ -12,4 +12,3 @@ export function mongoDbNameFromSettings(settings: FlowceptSettings): string {
   return settings.databases.mongodb.db || "flowcept";
 }
 
-export { redactUri } from "../../lib/records/redact.js";

@@ -1,15 +1,15 @@
 import type { Attributes } from "@opentelemetry/api";
-import { materializeRecord } from "../../lib/records/RawJson.js";
-import type { FlowceptRecord } from "../../lib/records/records.js";
 import { spanToRecord, type MappingDefaults } from "../../lib/pipeline/span-to-record.js";
 import { otlpAttributes, otlpSpanToData } from "./otlp-span-data.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
+import { applyMask, type RecordMask } from "../../lib/pipeline/record-mask.js";
+import type { RawRecord } from "../../lib/records/RawJson.js";
 
 const CHECKED_RAW: MappingDefaults = { checkedRawJson: true };
 
 /** The records of one OTLP request, and what could not be mapped. */
 export interface OtlpRequestRecords {
-  records: FlowceptRecord[];
+  records: RawRecord[];
   /** Spans received. */
   spans: number;
   /** Spans that could not be mapped (reported to the sender as a partial success). */
@@ -23,7 +23,7 @@ export interface OtlpMappingOptions {
   /** Default: `{ checkedRawJson: true }` (JSON attributes kept as checked text for the JSONL store). */
   defaults?: MappingDefaults;
   /** Runs on every record (redaction); undefined drops the record. Never throws out: a throwing mask keeps the record as it is. */
-  mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
+  mask?: RecordMask;
   /** Called with the error of a mask that threw. */
   onMaskError?: (err: unknown) => void;
 }
@@ -34,12 +34,13 @@ export interface OtlpMappingOptions {
  * lightweight paths map to no record (they are not rejected either).
  */
 export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMappingOptions = {}): OtlpRequestRecords {
-  const records: FlowceptRecord[] = [];
+  const records: RawRecord[] = [];
   let spans = 0;
   let rejected = 0;
   let firstError: string | undefined;
   const defaults = options.defaults ?? CHECKED_RAW;
   const mask = options.mask;
+  const onMaskError = options.onMaskError ?? (() => undefined);
   for (const rs of req.resourceSpans ?? []) {
     let resource: Attributes | undefined;
     let resourceError: string | undefined;
@@ -57,7 +58,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
           firstError ??= resourceError;
           continue;
         }
-        let rec: FlowceptRecord | undefined;
+        let rec: RawRecord | undefined;
         try {
           rec = spanToRecord(otlpSpanToData(span, scopeName, resource), defaults);
         } catch (err) {
@@ -67,12 +68,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
         }
         if (rec === undefined) continue;
         if (mask) {
-          // The mask sees plain JSON, as the processor's does.
-          try {
-            rec = mask(materializeRecord(rec));
-          } catch (err) {
-            options.onMaskError?.(err);
-          }
+          rec = applyMask(mask, rec, onMaskError);
           if (rec === undefined) continue;
         }
         records.push(rec);

@@ -17,5 +17,3 @@ export { defaultStateDir, stateFilePath, loadStateFile, saveStateFile } from "./
 export { nameFilter } from "./name-filter.js";
 export type { NameFilter } from "./name-filter.js";
 export { compact, contentDigest, jsonNumber, msToSeconds, nowSeconds, stableUuid } from "./record-values.js";
-export { watchCommand, formatAdapterCounters, WATCH_COMMAND_USAGE } from "../../lib/cli/commands/watch.js";
-export type { WatchCommandIo } from "../../lib/cli/commands/watch.js";

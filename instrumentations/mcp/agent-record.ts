@@ -4,10 +4,10 @@
  */
 import { diag } from "@opentelemetry/api";
 import { nowSeconds } from "../../lib/records/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { LOGIN_NAME } from "../../lib/process/host-info.js";
 import type { BaseRecord, JsonObject } from "../../lib/records/records.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
+import { activeSink } from "../../lib/pipeline/record-sink.js";
 
 /** What is known about an agent when its record is written. */
 export interface AgentInfo {
@@ -23,7 +23,7 @@ const recorded = new Set<string>();
 /** Writes the agent record unless this process already wrote one for `info.agentId`. Never throws. */
 export function recordAgentOnce(info: AgentInfo): void {
   if (recorded.has(info.agentId)) return;
-  const sink = FlowceptSpanProcessor.active();
+  const sink = activeSink();
   if (sink === undefined) return;
   try {
     const settings = getSettingsSafe();

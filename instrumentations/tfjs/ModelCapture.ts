@@ -2,7 +2,6 @@ import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/records/attributes.js";
 import { captureConfig } from "../../lib/capture/capture-config.js";
 import { nowSeconds } from "../../lib/records/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME, LOGIN_NAME } from "../../lib/process/host-info.js";
 import { newUuid } from "../../lib/records/ids.js";
 import { toJsonObject } from "../../lib/records/json-safe.js";
@@ -16,6 +15,7 @@ import { currentScope } from "../../lib/context/current-scope.js";
 import { modelProfile, type LayerLike, type ModelLike } from "./model-profile.js";
 import { modelSettings, type FlowceptModelOptions, type ModelCaptureSettings } from "./model-settings.js";
 import { backendName, tensorsField } from "./tensor-metadata.js";
+import { emitRecords } from "../../lib/pipeline/record-sink.js";
 
 /** Subtype of a model's forward call task (Flowcept's torch instrumentation name). */
 export const PARENT_FORWARD = "parent_forward";
@@ -103,7 +103,7 @@ export class ModelCapture {
       if (this.parentWorkflowId !== undefined) rec.parent_workflow_id = this.parentWorkflowId;
       if (this.campaignId !== undefined) rec.campaign_id = this.campaignId;
       if (LOGIN_NAME !== undefined) rec.user = LOGIN_NAME;
-      FlowceptSpanProcessor.active()?.emit(rec);
+      emitRecords(rec);
     } catch (err) {
       diag.error(`flowcept: workflow of model ${this.activityId} not recorded: ${errorMessage(err)}`);
     }

@@ -1,5 +1,5 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { materializeRecord } from "../../lib/records/RawJson.js";
+import { materializeRecord } from "../../lib/records/materialize-record.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 

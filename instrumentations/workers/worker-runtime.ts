@@ -8,15 +8,16 @@
 import { context, diag, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import { BroadcastChannel, threadId } from "node:worker_threads";
 import { nowSeconds } from "../../lib/records/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { registerFlowcept } from "../../lib/pipeline/register-flowcept.js";
 import { configure } from "../../lib/settings/settings-loader.js";
-import { contextWithScope, type WorkflowScope } from "../../lib/context/current-scope.js";
+import { contextWithScope } from "../../lib/context/current-scope.js";
+import { type WorkflowScope } from "../../lib/context/workflow-scope.js";
 import { RelayRecordExporter } from "./RelayRecordExporter.js";
 import { REPLY_KEY, RUNNING_CHANNEL, type RunningNotice, type TaskEnvelope, type TaskReply, type WorkerCaptureSettings } from "./task-envelope.js";
+import { activeSink, type RecordSink } from "../../lib/pipeline/record-sink.js";
 
 let relay: RelayRecordExporter | undefined;
-let processor: FlowceptSpanProcessor | undefined;
+let sink: RecordSink | undefined;
 let appliedSettings = "";
 let running: BroadcastChannel | undefined;
 
@@ -30,7 +31,7 @@ function ensurePipeline(settings: WorkerCaptureSettings): void {
   if (relay !== undefined) return;
   relay = new RelayRecordExporter();
   // A worker started with `--import flowcept-otel/register` already has a pipeline: its exporters write directly.
-  processor = FlowceptSpanProcessor.active() ?? registerFlowcept({ processor: { exporters: [relay] } }).processor;
+  sink = activeSink() ?? registerFlowcept({ processor: { exporters: [relay] } }).processor.pipeline;
 }
 
 function announce(notice: RunningNotice): void {
@@ -83,7 +84,7 @@ export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => 
   }
   reply.endedAt = nowSeconds();
   try {
-    if (processor !== undefined && processor.pending > 0) await processor.forceFlush();
+    if (sink !== undefined) await sink.forceFlush();
     if (relay !== undefined && relay.size > 0) reply.records = relay.drain();
   } catch (err) {
     diag.error(`flowcept: worker records not collected: ${(err as Error)?.message ?? err}`);

@@ -11,7 +11,6 @@ import { BroadcastChannel } from "node:worker_threads";
 import { ATTR } from "../../lib/records/attributes.js";
 import { captureConfig } from "../../lib/capture/capture-config.js";
 import { nowSeconds } from "../../lib/records/clock.js";
-import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME } from "../../lib/process/host-info.js";
 import { readableSpanToData } from "../../lib/pipeline/readable-span.js";
 import { Status } from "../../lib/records/records.js";
@@ -20,6 +19,7 @@ import { isPlainObject } from "../../lib/records/json-safe.js";
 import { fieldJson } from "../../lib/capture/task-binding.js";
 import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/capture/task-span.js";
 import { isTaskReply, RUNNING_CHANNEL, TASK_KEY, type RunningNotice, type TaskEnvelope, type TaskReply } from "./task-envelope.js";
+import { emitRecords } from "../../lib/pipeline/record-sink.js";
 
 /** Options of a recorded worker task. */
 export interface WorkerTaskOptions {
@@ -89,7 +89,7 @@ function emitRunning(p: Pending, threadId: number, startedAt: number): void {
     if (rec === undefined) return;
     rec.status = Status.RUNNING;
     rec.utc_timestamp = startedAt;
-    FlowceptSpanProcessor.active()?.emit(rec);
+    emitRecords(rec);
   } catch (err) {
     diag.error(`flowcept: RUNNING message not recorded: ${errorMessage(err)}`);
   }
@@ -161,7 +161,7 @@ function finish(p: Pending, reply: TaskReply): void {
   const span = p.span;
   try {
     emitRunning(p, reply.threadId, reply.startedAt);
-    if (reply.records.length) FlowceptSpanProcessor.active()?.emit(reply.records);
+    if (reply.records.length) emitRecords(reply.records);
     span.setAttribute(ATTR.ENDED_AT, reply.endedAt);
   } catch (err) {
     diag.error(`flowcept: worker records not recorded: ${errorMessage(err)}`);

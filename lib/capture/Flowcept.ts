@@ -3,30 +3,29 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { readBufferFile, type ReadBufferOptions } from "../../exporters/jsonl/buffer-file.js";
 import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
-import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
 import { withForcedIds } from "../context/FlowceptIdGenerator.js";
-import { HOSTNAME, LOGIN_NAME, PLATFORM, privateIp } from "../process/host-info.js";
-import { newUuid, randomSpanId, workflowRootSpanId, workflowTraceId } from "../records/ids.js";
+import { HOSTNAME } from "../process/host-info.js";
+import { newUuid, workflowRootSpanId, workflowTraceId } from "../records/ids.js";
 import { toJsonObject } from "../records/json-safe.js";
 import { readableSpanToData } from "../pipeline/readable-span.js";
-import type { FlowceptRecord, JsonObject } from "../records/records.js";
-import { redactSettings } from "../records/redact.js";
+import type { FlowceptRecord } from "../records/records.js";
 import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "../pipeline/register-flowcept.js";
-import { getSettings, getSettingsSafe, settingsFilePath, settingsGeneration } from "../settings/settings-loader.js";
+import { getSettings, getSettingsSafe, settingsGeneration } from "../settings/settings-loader.js";
 import type { FlowceptDb } from "../query/FlowceptDb.js";
 import { lazyModule } from "../util/lazy-module.js";
 import { spanToRecord } from "../pipeline/span-to-record.js";
-import { VERSION } from "../process/version.js";
 import { nowSeconds } from "../records/clock.js";
 import { errorMessage } from "../util/error-message.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "../telemetry/machine-info.js";
-import type { DataAdapter } from "../../instrumentations/file-observers/data-adapter.js";
-import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, type WorkflowScope } from "../context/current-scope.js";
-import { bufferFilePath } from "../../exporters/jsonl/buffer-file.js";
+import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext } from "../context/current-scope.js";
+import { type WorkflowScope } from "../context/workflow-scope.js";
+import { bufferFilePath } from "../settings/buffer-path.js";
 import { flushBatchSpans } from "./batch-spans.js";
-import { cpus, totalmem } from "node:os";
+import { emitRecords, flushAllSinks, setLocalOnly } from "../pipeline/record-sink.js";
+import { prepareInterceptors, stopInterceptors, type RunningInterceptor } from "./interceptors.js";
+import { workflowMetadata, workflowMetadataJson } from "./workflow-metadata.js";
 
 /** Options of a {@link Flowcept} controller (Flowcept's constructor arguments, in camelCase). */
 export interface FlowceptOptions {
@@ -65,7 +64,6 @@ export interface StopOptions {
 
 const DEFAULT_INTERCEPTORS = ["instrumentation"];
 const queryApi = lazyModule<typeof import("../query/FlowceptDb.js")>("../query/FlowceptDb.js", import.meta.url);
-const adapters = lazyModule<typeof import("../../instrumentations/file-observers/interceptors.js")>("../../instrumentations/file-observers/interceptors.js", import.meta.url);
 let sharedDb: FlowceptDb | undefined;
 let sharedDbGeneration = -1;
 
@@ -90,7 +88,7 @@ export class Flowcept {
   private telemetry: TelemetrySampler | undefined;
   private machineInfo: Promise<void> | undefined;
   private meta: Record<string, unknown> | undefined;
-  private adapters: DataAdapter[] = [];
+  private interceptors: RunningInterceptor[] = [];
 
   constructor(options: FlowceptOptions = {}) {
     this.opts = { ...options };
@@ -147,7 +145,7 @@ export class Flowcept {
     }
     const settings = getSettings();
     const interceptors = this.opts.interceptors ?? DEFAULT_INTERCEPTORS;
-    const adapterConfigs = interceptors.some((i) => i !== "instrumentation") ? adapters().resolveInterceptors(interceptors, settings) : [];
+    const startInterceptors = prepareInterceptors(interceptors, settings);
     ensureFlowceptPipeline();
     const o = this.opts;
     const traceId = workflowTraceId(this.workflowId);
@@ -155,7 +153,7 @@ export class Flowcept {
     const active = context.active();
     const enclosing = scopeInContext(active) ?? currentScope(active);
     const persist = o.startPersistence !== false;
-    if (!persist) FlowceptSpanProcessor.setLocalOnly(this.workflowId, true);
+    if (!persist) setLocalOnly(this.workflowId, true);
 
     let span: Span | undefined;
     let root: Span;
@@ -188,7 +186,7 @@ export class Flowcept {
     );
     if (span) this.emitStartRecord(span);
     this.telemetry = acquireTelemetry(settings);
-    if (adapterConfigs.length) this.adapters = adapters().startAdapters(adapterConfigs, this.workflowId, this.campaignId);
+    if (startInterceptors) this.interceptors = startInterceptors(this.workflowId, this.campaignId);
     if (span && settings.telemetry_capture.machine_info) this.machineInfo = this.recordMachineInfo(span, settings);
     return scope;
   }
@@ -199,9 +197,9 @@ export class Flowcept {
       const info = await collectMachineInfo(settings);
       if (this.meta && span.isRecording()) {
         this.meta.machine_info = info;
-        span.setAttribute(ATTR.WORKFLOW, workflowMetaJson(this.meta));
+        span.setAttribute(ATTR.WORKFLOW, workflowMetadataJson(this.meta));
       }
-      FlowceptSpanProcessor.active()?.emit({ type: "workflow", workflow_id: this.workflowId, machine_info: info });
+      emitRecords({ type: "workflow", workflow_id: this.workflowId, machine_info: info });
     } catch (err) {
       diag.warn(`flowcept: machine_info not recorded for workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
     }
@@ -209,33 +207,12 @@ export class Flowcept {
 
   private startWorkflowSpan(traceId: string, rootSpanId: string, active: ReturnType<typeof context.active>, enclosingWorkflowId: string | undefined, settings: ReturnType<typeof getSettings>): Span {
     const o = this.opts;
-    const interceptors = o.interceptors ?? DEFAULT_INTERCEPTORS;
-    const bundle = o.bundleExecId ?? randomSpanId();
-    const meta: Record<string, unknown> = {
-      name: o.workflowName,
-      subtype: o.workflowSubtype,
-      parent_workflow_id: o.parentWorkflowId ?? enclosingWorkflowId,
-      flowcept_version: VERSION,
-      user: settings.experiment.user ?? LOGIN_NAME,
-      conf: { settings_path: settingsFilePath() ?? "(defaults)", buffer_file: bufferFilePath(settings) },
-      flowcept_settings: redactSettings(settings),
-      machine_info: minimalMachineInfo(),
-      environment_id: settings.sys_metadata.environment_id ?? undefined,
-      sys_name: PLATFORM.system,
-      node_name: PLATFORM.node,
-      hostname: HOSTNAME,
-      private_ip: (settings.sys_metadata.private_ip as string | undefined) ?? privateIp(),
-      public_ip: settings.sys_metadata.public_ip as string | undefined,
-      extra_metadata: Object.keys(settings.extra_metadata).length ? settings.extra_metadata : undefined,
-      interceptor_ids: interceptors.map((i) => `${bundle}_${i}`),
-      adapter_id: interceptors.find((i) => i !== "instrumentation"),
-      custom_metadata: o.customMetadata,
-    };
+    const meta = workflowMetadata({ ...o, interceptors: o.interceptors ?? DEFAULT_INTERCEPTORS }, settings, enclosingWorkflowId);
     const attributes: Attributes = {
       [ATTR.TYPE]: SPAN_TYPE.WORKFLOW,
       [ATTR.WORKFLOW_ID]: this.workflowId,
       [ATTR.CAMPAIGN_ID]: this.campaignId,
-      [ATTR.WORKFLOW]: workflowMetaJson(meta),
+      [ATTR.WORKFLOW]: workflowMetadataJson(meta),
     };
     this.meta = meta;
     if (o.workflowArgs !== undefined) attributes[ATTR.USED] = JSON.stringify(toJsonObject(o.workflowArgs));
@@ -257,7 +234,7 @@ export class Flowcept {
     try {
       if (!span.isRecording()) return;
       const rec = spanToRecord(readableSpanToData(span as unknown as ReadableSpan), { hostname: HOSTNAME });
-      if (rec) FlowceptSpanProcessor.active()?.emit(rec);
+      if (rec) emitRecords(rec);
     } catch (err) {
       diag.error(`flowcept: could not record the start of workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
     }
@@ -272,7 +249,7 @@ export class Flowcept {
     this.unregisterExit?.();
     this.unregisterExit = undefined;
     flushBatchSpans(this.workflowId);
-    if (this.adapters.length) void adapters().stopAdapters(this.adapters.splice(0));
+    if (this.interceptors.length) void stopInterceptors(this.interceptors.splice(0));
     releaseTelemetry(this.telemetry);
     this.telemetry = undefined;
     const span = scope.span;
@@ -309,15 +286,15 @@ export class Flowcept {
     this.stopping = (async () => {
       // Adapters make a last scan and a machine probe still running ends before the workflow span does
       // (both bounded); the end time stays the time stop() was called.
-      if (this.adapters.length) await adapters().stopAdapters(this.adapters.splice(0));
+      if (this.interceptors.length) await stopInterceptors(this.interceptors.splice(0));
       if (machineInfo) await machineInfo;
       this.endSync(opts, endedAt);
       const s = getSettingsSafe().db_buffer;
       const timeout = Math.max(1000, s.stop_max_trials * s.stop_trials_sleep * 1000);
-      const flushes = FlowceptSpanProcessor.all().map((p) => p.forceFlush(timeout));
-      if (this.opts.checkSafeStops !== false) await Promise.all(flushes);
-      else void Promise.all(flushes);
-      if (persistOff) FlowceptSpanProcessor.setLocalOnly(workflowId, false);
+      const flushed = flushAllSinks(timeout);
+      if (this.opts.checkSafeStops !== false) await flushed;
+      else void flushed;
+      if (persistOff) setLocalOnly(workflowId, false);
     })().finally(() => {
       this.stopping = undefined;
     });
@@ -363,23 +340,7 @@ export class Flowcept {
   }
 }
 
-function workflowMetaJson(meta: Record<string, unknown>): string {
-  return JSON.stringify(toJsonObject(meta, { maxBytes: 1024 * 1024, maxStringLength: 16384, maxDepth: 16 }));
-}
-
 function exitStatus(reason: ExitReason): StopOptions {
   if (reason.kind === "signal") return { error: `workflow interrupted by ${reason.detail}` };
   return reason.detail === 0 ? {} : { error: `process exited with code ${reason.detail}` };
-}
-
-/** Until the telemetry module fills it in: what Node tells without probing. */
-function minimalMachineInfo(): JsonObject {
-  return {
-    platform: { ...PLATFORM },
-    cpu: { count: cpus().length, model: cpus()[0]?.model ?? "unknown" },
-    memory: { total: totalmem() },
-    hostname: HOSTNAME,
-    login_name: LOGIN_NAME ?? null,
-    process: { pid: process.pid, executable: process.execPath, node_version: process.version },
-  } as JsonObject;
 }

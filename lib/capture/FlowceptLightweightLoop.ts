@@ -1,12 +1,12 @@
 import { diag } from "@opentelemetry/api";
 import { nowSeconds } from "../records/clock.js";
-import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { isSimpleValue, toJsonSafe } from "../records/json-safe.js";
 import { fieldObject } from "./task-binding.js";
 import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
 import { Status, type TaskRecord } from "../records/records.js";
+import { activeSink } from "../pipeline/record-sink.js";
 
 /**
  * Iteration records published together: bounded memory for loops of any
@@ -83,7 +83,7 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const sink = FlowceptSpanProcessor.active();
+    const sink = activeSink();
     if (sink) sink.emit(batch);
     else diag.warn(`flowcept: no Flowcept processor; ${batch.length} iterations of ${this.loopName} not recorded`);
   }

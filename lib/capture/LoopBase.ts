@@ -1,10 +1,10 @@
 import { diag, SpanStatusCode, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { captureConfig, type CaptureConfig } from "./capture-config.js";
-import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
 import { loopSource, type LoopItems, type LoopSource } from "./loop-items.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
-import type { WorkflowScope } from "../context/current-scope.js";
+import type { WorkflowScope } from "../context/workflow-scope.js";
+import { activeSink } from "../pipeline/record-sink.js";
 
 /** Options of {@link FlowceptLoop} and {@link FlowceptLightweightLoop} (Flowcept's, in camelCase). */
 export interface LoopOptions {
@@ -58,7 +58,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
     this.activityId = `${this.loopName}_iteration`;
     this.source = loopSource(items, options.itemsLength);
     this.cfg = captureConfig();
-    this.enabled = options.captureEnabled !== false && this.cfg.enabled && FlowceptSpanProcessor.active() !== undefined;
+    this.enabled = options.captureEnabled !== false && this.cfg.enabled && activeSink() !== undefined;
   }
 
   /** Number of items when known. */

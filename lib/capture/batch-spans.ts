@@ -6,7 +6,7 @@
 import { context, diag, ROOT_CONTEXT } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { flowceptTracer } from "../pipeline/register-flowcept.js";
-import type { WorkflowScope } from "../context/current-scope.js";
+import type { WorkflowScope } from "../context/workflow-scope.js";
 
 /** Calls of one activity in one workflow since the last flush. */
 export interface BatchEntry {

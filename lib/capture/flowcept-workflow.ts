@@ -1,11 +1,11 @@
 import { context, diag } from "@opentelemetry/api";
 import { captureConfig } from "./capture-config.js";
 import { Flowcept, type FlowceptOptions } from "./Flowcept.js";
-import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
 import { flushBatchSpans } from "./batch-spans.js";
 import { keepIdentity } from "./flowcept-task.js";
 import { TaskBinder, type BindingOptions } from "./task-binding.js";
 import { isThenable } from "./task-span.js";
+import { flushAllSinks } from "../pipeline/record-sink.js";
 
 /** Options of {@link flowceptWorkflow}: the controller's options plus how to record arguments and result. */
 export interface WorkflowOptions extends FlowceptOptions, BindingOptions {}
@@ -69,5 +69,5 @@ export function flowceptWorkflow<F extends AnyFunction>(a: WorkflowOptions | F, 
 }
 
 async function flushAll(): Promise<void> {
-  await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+  await flushAllSinks();
 }

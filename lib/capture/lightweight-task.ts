@@ -3,14 +3,15 @@ import { batchEntry, type BatchEntry } from "./batch-spans.js";
 import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "../records/clock.js";
 import { errorMessage, isThenable } from "./task-span.js";
-import { FlowceptSpanProcessor } from "../pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { randomSpanId, randomTraceId } from "../records/ids.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { Status, type JsonObject, type TaskRecord } from "../records/records.js";
 import { fieldObject, TaskBinder } from "./task-binding.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
-import { currentScope, taskParentContext, type WorkflowScope } from "../context/current-scope.js";
+import { currentScope, taskParentContext } from "../context/current-scope.js";
+import { type WorkflowScope } from "../context/workflow-scope.js";
+import { activeSink, type RecordSink } from "../pipeline/record-sink.js";
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -62,7 +63,7 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
   let customFor: JsonSafeLimits | undefined;
   let batch: BatchEntry | undefined;
 
-  function emit(sink: FlowceptSpanProcessor, site: CallSite, limits: JsonSafeLimits, used: JsonObject, started: number, result: unknown, err: unknown, failed: boolean): void {
+  function emit(sink: RecordSink, site: CallSite, limits: JsonSafeLimits, used: JsonObject, started: number, result: unknown, err: unknown, failed: boolean): void {
     try {
       const ended = nowSeconds();
       const rec: TaskRecord = {
@@ -108,7 +109,7 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
 
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const cfg = captureConfig();
-    const sink = cfg.enabled ? FlowceptSpanProcessor.active() : undefined;
+    const sink = cfg.enabled ? activeSink() : undefined;
     if (sink === undefined) return fn.apply(this, args);
     const site = callSite();
     let used: JsonObject;

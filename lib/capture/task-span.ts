@@ -9,7 +9,8 @@ import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { flowceptTracer } from "../pipeline/register-flowcept.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
-import { currentScope, taskParentContext, type WorkflowScope } from "../context/current-scope.js";
+import { currentScope, taskParentContext } from "../context/current-scope.js";
+import { type WorkflowScope } from "../context/workflow-scope.js";
 
 /** A started task span and the context its body runs in. */
 export interface StartedTask {

@@ -1,35 +1,12 @@
 /**
- * The workflow a piece of code belongs to. A scope lives in the OTel context
- * (so concurrent `Flowcept.run` scopes stay apart across `await`s), and
- * `start()` without a callback also makes its scope the ambient one for code
- * that runs outside any scope.
+ * Which workflow a piece of code belongs to. A scope lives in the OTel
+ * context (so concurrent `Flowcept.run` scopes stay apart across `await`s);
+ * else it is named by the context's W3C baggage; else the most recent
+ * ambient scope (`start()` without a callback) applies.
  */
 import { context, createContextKey, trace, type Context, type Span } from "@opentelemetry/api";
 import { scopeFromBaggage } from "./workflow-baggage.js";
-
-/** A running workflow, as seen by the capture API and the processor. */
-export interface WorkflowScope {
-  readonly workflowId: string;
-  readonly campaignId: string;
-  /** The workflow's trace id (hex of the workflow id). */
-  readonly traceId: string;
-  /** Span id of the scope's root: the workflow span, or the shared root when `saveWorkflow` is off. */
-  readonly rootSpanId: string;
-  readonly workflowName?: string;
-  /** False when started with `startPersistence: false`: records go to the local store only. */
-  readonly persist: boolean;
-  /** The controller's `agentId`: the agent of agent tools run in this workflow. */
-  readonly agentId?: string;
-  /** Context holding the scope and its root span: the parent of top-level tasks. */
-  context: Context;
-  /** The workflow span, when this process records the workflow. */
-  span?: Span;
-  /**
-   * Parent task of spans started outside any span of this scope: set when
-   * the workflow was joined from another process (the spawning task).
-   */
-  readonly parentTaskId?: string;
-}
+import type { WorkflowScope } from "./workflow-scope.js";
 
 const SCOPE_KEY = createContextKey("flowcept.workflow_scope");
 const ambient: WorkflowScope[] = [];

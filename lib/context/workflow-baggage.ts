@@ -5,8 +5,7 @@
  * scope; the receiving side reads them back as a scope.
  */
 import { propagation, type Baggage, type Context } from "@opentelemetry/api";
-import { workflowRootSpanId, workflowTraceId } from "../records/ids.js";
-import type { WorkflowScope } from "./current-scope.js";
+import { remoteScope, type WorkflowScope } from "./workflow-scope.js";
 
 /** Baggage entry names. */
 export const BAGGAGE_KEYS = {
@@ -17,12 +16,6 @@ export const BAGGAGE_KEYS = {
 const MAX_ID_LENGTH = 256;
 /** One scope per baggage object (baggage is immutable; contexts of one request share it). */
 const fromBaggage = new WeakMap<Baggage, WorkflowScope | null>();
-
-/** A scope for a workflow that runs in another process, known by its ids. */
-export function remoteScope(workflowId: string, campaignId: string | undefined, ctx: Context, parentTaskId?: string): WorkflowScope {
-  const traceId = workflowTraceId(workflowId);
-  return { workflowId, campaignId: campaignId ?? "", traceId, rootSpanId: workflowRootSpanId(traceId), persist: true, context: ctx, parentTaskId };
-}
 
 function validId(v: string | undefined): string | undefined {
   return v !== undefined && v.length > 0 && v.length <= MAX_ID_LENGTH ? v : undefined;

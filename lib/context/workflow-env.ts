@@ -8,8 +8,10 @@
 import { defaultTextMapGetter, defaultTextMapSetter, diag, propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
 import { FlowceptPropagator } from "./FlowceptPropagator.js";
 import { traceIdToUuid } from "../records/ids.js";
-import { baggageWorkflow, remoteScope, withWorkflowBaggage } from "./workflow-baggage.js";
-import { contextWithScope, currentScope, pushAmbientScope, taskParentContext, type WorkflowScope } from "./current-scope.js";
+import { baggageWorkflow, withWorkflowBaggage } from "./workflow-baggage.js";
+import { remoteScope } from "./workflow-scope.js";
+import { contextWithScope, currentScope, pushAmbientScope, taskParentContext } from "./current-scope.js";
+import { type WorkflowScope } from "./workflow-scope.js";
 
 /** Variables that carry a workflow into a child process. */
 export interface FlowceptEnv {

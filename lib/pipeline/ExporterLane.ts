@@ -1,8 +1,9 @@
 import { diag } from "@opentelemetry/api";
-import { ExportResultCode } from "@opentelemetry/core";
+import type { RawRecord } from "../records/RawJson.js";
 import type { RecordExporter } from "../records/record-exporter.js";
-import type { FlowceptRecord } from "../records/records.js";
-import { materializeRecord } from "../records/RawJson.js";
+import { Backoff } from "../util/backoff.js";
+import { errorMessage } from "../util/error-message.js";
+import { exportRecords, recordsFor } from "./export-records.js";
 
 /** Tuning of an {@link ExporterLane}. */
 export interface LaneOptions {
@@ -21,15 +22,16 @@ export interface LaneOptions {
  * front, so nothing is dropped and order is kept.
  */
 export class ExporterLane {
-  private queue: FlowceptRecord[] = [];
+  private queue: RawRecord[] = [];
   private inFlight: Promise<void> | undefined;
-  private failures = 0;
-  private retryAt = 0;
+  private readonly backoff: Backoff;
 
   constructor(
     readonly exporter: RecordExporter,
     private readonly options: LaneOptions,
-  ) {}
+  ) {
+    this.backoff = new Backoff(options.retryDelayMillis, options.maxRetryDelayMillis);
+  }
 
   /** Records waiting before a synchronous burst is moved out with `exportSync`. */
   get syncThreshold(): number {
@@ -46,12 +48,8 @@ export class ExporterLane {
     return this.inFlight !== undefined;
   }
 
-  push(record: FlowceptRecord): void {
+  push(record: RawRecord): void {
     this.queue.push(record);
-  }
-
-  pushAll(records: readonly FlowceptRecord[]): void {
-    for (let i = 0; i < records.length; i++) this.queue.push(records[i]!);
   }
 
   /**
@@ -65,8 +63,8 @@ export class ExporterLane {
     const batch = this.queue;
     this.queue = [];
     try {
-      this.exporter.exportSync(this.prepare(batch));
-      this.failures = 0;
+      this.exporter.exportSync(recordsFor(this.exporter, batch));
+      this.backoff.succeeded();
       return true;
     } catch (err) {
       this.queue = batch.concat(this.queue);
@@ -78,7 +76,7 @@ export class ExporterLane {
   /** Exports everything waiting, batch by batch. Resolves when the queue is empty or an export failed. */
   flush(): Promise<void> {
     if (this.inFlight) return this.inFlight;
-    if (this.queue.length === 0 || Date.now() < this.retryAt) return Promise.resolve();
+    if (this.queue.length === 0 || this.backoff.remaining() > 0) return Promise.resolve();
     this.inFlight = this.run().finally(() => {
       this.inFlight = undefined;
     });
@@ -88,48 +86,27 @@ export class ExporterLane {
   private async run(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
-      const ok = await this.exportBatch(batch);
-      if (!ok) {
+      try {
+        await exportRecords(this.exporter, recordsFor(this.exporter, batch));
+        this.backoff.succeeded();
+      } catch (err) {
         this.queue = batch.concat(this.queue);
+        this.noteFailure(err);
         return;
       }
     }
   }
 
-  private exportBatch(batch: FlowceptRecord[]): Promise<boolean> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (ok: boolean, err?: unknown) => {
-        if (settled) return;
-        settled = true;
-        if (ok) this.failures = 0;
-        else this.noteFailure(err);
-        resolve(ok);
-      };
-      try {
-        this.exporter.export(this.prepare(batch), (result) => done(result.code === ExportResultCode.SUCCESS, result.error));
-      } catch (err) {
-        done(false, err);
-      }
-    });
-  }
-
-  /** Plain objects for exporters that do not take pre-serialised JSON. */
-  private prepare(batch: FlowceptRecord[]): FlowceptRecord[] {
-    return this.exporter.acceptsRawJson ? batch : batch.map(materializeRecord);
-  }
-
   private noteFailure(err: unknown): void {
-    this.failures++;
-    const delay = Math.min(this.options.retryDelayMillis * 2 ** (this.failures - 1), this.options.maxRetryDelayMillis);
-    this.retryAt = Date.now() + delay;
-    if (this.failures === 1 || this.failures % 20 === 0) {
-      diag.error(`flowcept: exporter ${this.exporter.constructor.name} failed (${this.failures}x), ${this.queue.length} records kept for retry: ${(err as Error)?.message ?? err}`);
+    this.backoff.failed();
+    const n = this.backoff.failures;
+    if (n === 1 || n % 20 === 0) {
+      diag.error(`flowcept: exporter ${this.exporter.constructor.name} failed (${n}x), ${this.queue.length} records kept for retry: ${errorMessage(err)}`);
     }
   }
 
   /** Milliseconds until the next retry is allowed (0 when none is pending). */
   retryDelay(): number {
-    return Math.max(0, this.retryAt - Date.now());
+    return this.backoff.remaining();
   }
 }

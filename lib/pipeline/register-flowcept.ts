@@ -7,7 +7,8 @@ import { onProcessEnd } from "../process/exit-hooks.js";
 import { FlowceptIdGenerator } from "../context/FlowceptIdGenerator.js";
 import { lazyModule } from "../util/lazy-module.js";
 import { FlowceptPropagator } from "../context/FlowceptPropagator.js";
-import { FlowceptSpanProcessor, PROBE_SPAN_NAME, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
+import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
+import { isLive, PROBE_SPAN_NAME, probeSink, setCaptureSink } from "./record-sink.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { TRACER_NAME, VERSION } from "../process/version.js";
 
@@ -120,7 +121,7 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
     },
   };
   registration = reg;
-  FlowceptSpanProcessor.setCaptureSink(processor);
+  setCaptureSink(processor.pipeline);
   cachedTracer = undefined;
   return reg;
 }
@@ -134,21 +135,21 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
  * through a private provider so nothing is lost.
  */
 export function ensureFlowceptPipeline(): void {
-  if (registration && FlowceptSpanProcessor.all().includes(registration.processor)) {
-    FlowceptSpanProcessor.setCaptureSink(registration.processor);
+  if (registration && isLive(registration.processor.pipeline)) {
+    setCaptureSink(registration.processor.pipeline);
     return;
   }
-  if (privateProcessor && FlowceptSpanProcessor.all().includes(privateProcessor)) {
-    FlowceptSpanProcessor.setCaptureSink(privateProcessor);
+  if (privateProcessor && isLive(privateProcessor.pipeline)) {
+    setCaptureSink(privateProcessor.pipeline);
     return;
   }
   if (!globalTracerProviderIsSet()) {
     registerFlowcept();
     return;
   }
-  const wired = FlowceptSpanProcessor.probe(() => trace.getTracer(TRACER_NAME, VERSION).startSpan(PROBE_SPAN_NAME));
+  const wired = probeSink(() => trace.getTracer(TRACER_NAME, VERSION).startSpan(PROBE_SPAN_NAME));
   if (wired) {
-    FlowceptSpanProcessor.setCaptureSink(wired);
+    setCaptureSink(wired);
     return;
   }
   diag.warn("flowcept: the registered tracer provider has no FlowceptSpanProcessor; Flowcept records its own spans through a private provider (add `new FlowceptSpanProcessor()` to your provider to record all spans and see Flowcept's in your traces)");
@@ -158,7 +159,7 @@ export function ensureFlowceptPipeline(): void {
     idGenerator: new FlowceptIdGenerator(),
     spanProcessors: [privateProcessor],
   });
-  FlowceptSpanProcessor.setCaptureSink(privateProcessor);
+  setCaptureSink(privateProcessor.pipeline);
   cachedTracer = undefined;
 }
 

@@ -8,7 +8,8 @@ import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { RawJson } from "../records/RawJson.js";
 import { TRACER_NAME } from "../process/version.js";
 import { taskIdOf, traceIdToUuid } from "../records/ids.js";
-import { Status, type FlowceptRecord, type JsonObject, type JsonValue, type StatusValue, type TaskRecord, type WorkflowRecord } from "../records/records.js";
+import { Status, type JsonObject, type JsonValue, type StatusValue } from "../records/records.js";
+import type { RawRecord, RawTaskRecord, RawWorkflowRecord } from "../records/RawJson.js";
 import { strAttr, type SpanData } from "./span-data.js";
 
 /** Values the mapping uses when a span does not carry them, and how it treats JSON attributes. */
@@ -84,21 +85,19 @@ function statusFrom(span: SpanData, explicit: unknown): StatusValue {
   return span.endTime === undefined ? Status.RUNNING : Status.FINISHED;
 }
 
-function errorMessage(span: SpanData): string | undefined {
+function spanError(span: SpanData): string | undefined {
   if (span.status.message) return span.status.message;
   const ev = span.events?.find((e) => e.name === "exception");
   const msg = ev?.attributes?.["exception.message"];
   return typeof msg === "string" ? msg : undefined;
 }
 
-
-
 /** `flowcept.hostname`, else the resource's `host.name`, else the mapping default. */
 function hostnameOf(explicit: unknown, span: SpanData, defaults: MappingDefaults): string | undefined {
   return typeof explicit === "string" ? explicit : (strAttr(span.resourceAttributes ?? {}, "host.name") ?? defaults.hostname);
 }
 
-function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefaults): WorkflowRecord {
+function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefaults): RawWorkflowRecord {
   const meta = (jsonObjectAttr(attrs, ATTR.WORKFLOW) ?? {}) as JsonObject;
   const rec: Record<string, unknown> = { type: "workflow", workflow_id: strAttr(attrs, ATTR.WORKFLOW_ID) ?? traceIdToUuid(span.traceId) };
   put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID));
@@ -112,12 +111,12 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
   put(rec, "ended_at", span.endTime);
   const status = statusOf(span, attrs);
   rec.status = status;
-  if (status === Status.ERROR) put(rec, "stderr", strAttr(attrs, ATTR.STDERR) ?? errorMessage(span));
+  if (status === Status.ERROR) put(rec, "stderr", strAttr(attrs, ATTR.STDERR) ?? spanError(span));
   rec.utc_timestamp = span.endTime ?? span.startTime;
-  return rec as WorkflowRecord;
+  return rec as RawWorkflowRecord;
 }
 
-function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined, defaults: MappingDefaults): TaskRecord {
+function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined, defaults: MappingDefaults): RawTaskRecord {
   const ours = type !== undefined;
   const raw = ours && defaults.rawJson === true && span.scopeName === TRACER_NAME;
   const checked = defaults.checkedRawJson === true;
@@ -176,7 +175,7 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   const status = statusFrom(span, explicitStatus);
   rec.status = status;
   put(rec, "stdout", textOrJsonValue(stdout));
-  put(rec, "stderr", textOrJsonValue(stderr) ?? (status === Status.ERROR ? errorMessage(span) : undefined));
+  put(rec, "stderr", textOrJsonValue(stderr) ?? (status === Status.ERROR ? spanError(span) : undefined));
   if (typeof parent === "string") {
     if (parent !== "") rec.parent_task_id = parent;
   } else if (span.parentSpanId) rec.parent_task_id = taskIdOf(span.traceId, span.parentSpanId);
@@ -197,7 +196,7 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   if (typeof adapterId === "string") rec.adapter_id = adapterId;
   if (typeof address === "string") rec.address = address;
   rec.utc_timestamp = (rec.ended_at as number | undefined) ?? (rec.started_at as number);
-  return rec as TaskRecord;
+  return rec as RawTaskRecord;
 }
 
 /** stdout/stderr may be text or a JSON object (Flowcept allows both). */
@@ -219,7 +218,7 @@ function textOrJsonValue(v: unknown): string | JsonObject | undefined {
  * Returns undefined for spans that stand for records emitted on their own
  * (batch spans of the lightweight paths).
  */
-export function spanToRecord(span: SpanData, defaults: MappingDefaults = {}): FlowceptRecord | undefined {
+export function spanToRecord(span: SpanData, defaults: MappingDefaults = {}): RawRecord | undefined {
   const attrs = span.attributes;
   const type = strAttr(attrs, ATTR.TYPE);
   if (type === SPAN_TYPE.BATCH) return undefined;

@@ -3,9 +3,9 @@
  * names un-escaped, dates as float seconds, no `_id`.
  */
 import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
-import { redactUri } from "../../exporters/mongo/mongo-settings.js";
+import { redactUri } from "../records/redact.js";
 import { unescapeKeys } from "../../exporters/mongo/mongo-keys.js";
-import { TIME_FIELDS } from "../../exporters/mongo/mongo-layout.js";
+import { TIME_FIELDS } from "../records/records.js";
 import { mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort, secondsToDate } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 

@@ -1,5 +1,5 @@
 /** Checks and conversions of query arguments, the same for both backends. */
-import { TIME_FIELDS } from "../../exporters/mongo/mongo-layout.js";
+import { TIME_FIELDS } from "../records/records.js";
 import { FlowceptQueryError, type CollectionName, type QueryFilter, type QueryProjection, type QuerySort } from "./query-types.js";
 
 const TIMES = new Set(TIME_FIELDS);

@@ -2,11 +2,10 @@
  * JSON text carried as is. The span mapping wraps JSON attributes (`used`,
  * `generated`, telemetry…) in `RawJson` instead of parsing them, so the local
  * store can write them without a parse/serialise round trip. `JSON.stringify`
- * sees the parsed value (through `toJSON`); exporters that need objects call
- * {@link materializeRecord}.
+ * sees the parsed value (through `toJSON`); exporters that need objects get
+ * records through `materializeRecord`.
  */
-import type { FlowceptRecord, JsonValue } from "./records.js";
-import { enrichRecord } from "./enrich-record.js";
+import type { JsonObject, JsonValue, TaskRecord, WorkflowRecord, BaseRecord } from "./records.js";
 
 export class RawJson {
   /**
@@ -29,23 +28,12 @@ export class RawJson {
   }
 }
 
-/** Whether a record holds any {@link RawJson} value. */
-export function hasRawJson(rec: FlowceptRecord): boolean {
-  for (const k in rec) if (rec[k] instanceof RawJson) return true;
-  return false;
-}
+/** A record whose JSON-object fields may still be {@link RawJson} text. */
+type Raw<T> = { [K in keyof T]: T[K] extends JsonObject | undefined ? T[K] | RawJson : T[K] };
 
-/**
- * The record with every {@link RawJson} value parsed — a plain JSON object —
- * and its derived fields added (`telemetry_summary`). Returns the same object
- * when there is nothing to parse.
- */
-export function materializeRecord<T extends FlowceptRecord>(rec: T): T {
-  if (!hasRawJson(rec)) return enrichRecord(rec);
-  const out: Record<string, unknown> = {};
-  for (const k in rec) {
-    const v = rec[k];
-    out[k] = v instanceof RawJson ? v.toJSON() : v;
-  }
-  return enrichRecord(out as T);
-}
+/** A task record as the span mapping makes it. */
+export type RawTaskRecord = Raw<TaskRecord>;
+/** A workflow record as the span mapping makes it. */
+export type RawWorkflowRecord = Raw<WorkflowRecord>;
+/** A record as the span mapping makes it: plain once `materializeRecord` has parsed its {@link RawJson} fields. */
+export type RawRecord = RawTaskRecord | RawWorkflowRecord | BaseRecord;

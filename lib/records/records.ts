@@ -94,6 +94,12 @@ export interface WorkflowRecord extends BaseRecord {
   status?: StatusValue;
 }
 
+/**
+ * Fields holding float seconds since the epoch (Flowcept's
+ * `TaskObject.get_time_field_names()`); MongoDB stores them as dates.
+ */
+export const TIME_FIELDS: readonly string[] = ["started_at", "ended_at", "submitted_at", "registered_at", "utc_timestamp"];
+
 /** Any record this package writes. */
 export type FlowceptRecord = TaskRecord | WorkflowRecord | BaseRecord;
 

@@ -1,7 +1,8 @@
 /**
  * Secrets: one rule for what looks secret, used for record values
  * (`json-safe.ts`), settings snapshots, environment variables and command
- * lines (`machine_info`, the `process` telemetry block).
+ * lines (`machine_info`, the `process` telemetry block); settings snapshots
+ * use it through `settings/redact-settings.ts`.
  *
  * A name (key, variable, option) looks secret when, split into words at
  * `_`, `-`, `.`, spaces and camelCase boundaries:
@@ -18,8 +19,6 @@
  * A value loses the password of a URI with embedded credentials, or is
  * replaced whole when it has the shape of a well-known token.
  */
-import type { JsonValue } from "./records.js";
-import { toJsonSafe } from "./json-safe.js";
 
 /** Written in place of a redacted value. */
 export const REDACTED = "[REDACTED]";
@@ -96,23 +95,4 @@ export function redactArgv(argv: readonly string[]): string[] {
 /** A URI (or any text) with the passwords of URIs hidden: `mongodb://user:[REDACTED]@host`. */
 export function redactUri(uri: string): string {
   return uri.includes("://") ? uri.replace(URI_CREDENTIALS, `$1:${REDACTED}@`) : uri;
-}
-
-/**
- * A snapshot of settings fit for a record: secret-looking keys redacted and
- * credentials removed from URIs.
- */
-export function redactSettings(settings: unknown): JsonValue {
-  return scrubUris(toJsonSafe(settings, { maxBytes: 256 * 1024, maxStringLength: 4096, maxDepth: 16 }));
-}
-
-function scrubUris(v: JsonValue): JsonValue {
-  if (typeof v === "string") return redactUri(v);
-  if (Array.isArray(v)) return v.map(scrubUris);
-  if (v && typeof v === "object") {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = scrubUris(x);
-    return out;
-  }
-  return v;
 }

@@ -5,7 +5,7 @@
  * `telemetry_at_start` and `telemetry_at_end`.
  */
 import type { JsonObject, JsonValue } from "./records.js";
-import { round } from "../telemetry/proc-parsers.js";
+import { round } from "../util/round.js";
 
 type Path = readonly string[];
 

@@ -1,6 +1,6 @@
 import { totalmem } from "node:os";
 import { redactArgv } from "../records/redact.js";
-import { round } from "./proc-parsers.js";
+import { round } from "../util/round.js";
 
 interface CpuReference {
   /** `performance.now()` when taken. */

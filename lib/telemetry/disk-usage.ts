@@ -5,7 +5,7 @@
 import { statfs } from "node:fs/promises";
 import { parse } from "node:path";
 import type { JsonObject } from "../records/records.js";
-import { round } from "./proc-parsers.js";
+import { round } from "../util/round.js";
 
 /** The path Flowcept reports usage for: `/`, or the current drive's root on Windows. */
 export function defaultDiskPath(): string {

@@ -8,7 +8,8 @@ import { cpus } from "node:os";
 import type { JsonObject } from "../records/records.js";
 import { diskUsage } from "./disk-usage.js";
 import { gpuProbe, type GpuProbeOptions } from "./gpu-probe.js";
-import { cpuPercent, round, type CpuTimes } from "./proc-parsers.js";
+import { cpuPercent, type CpuTimes } from "./proc-parsers.js";
+import { round } from "../util/round.js";
 import type { TelemetryProbes } from "./telemetry-types.js";
 
 /** Options for {@link createPortableProbes}. */

@@ -3,6 +3,7 @@
  * and arithmetic so that records read like Flowcept's.
  */
 import type { JsonObject } from "../records/records.js";
+import { round } from "../util/round.js";
 
 /** Clock ticks per second of `/proc/stat` (Linux's USER_HZ, 100 on every mainstream build). */
 export const USER_HZ = 100;
@@ -20,12 +21,6 @@ export type CpuTimes = Record<string, number>;
 export interface ProcStat {
   total: CpuTimes;
   perCpu: CpuTimes[];
-}
-
-/** Rounds to `digits` decimals. */
-export function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function cpuTimesOf(fields: string[]): CpuTimes {

@@ -9,18 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { JsonObject } from "../records/records.js";
 import { diskUsage } from "./disk-usage.js";
 import { gpuProbe, type GpuProbeOptions } from "./gpu-probe.js";
-import {
-  cpuPercent,
-  parseCpuinfoMhz,
-  parseDiskstats,
-  parseKeyValueLines,
-  parseMemory,
-  parseNetDev,
-  parseProcIo,
-  parseProcStat,
-  round,
-  type ProcStat,
-} from "./proc-parsers.js";
+import { cpuPercent, parseCpuinfoMhz, parseDiskstats, parseKeyValueLines, parseMemory, parseNetDev, parseProcIo, parseProcStat, type ProcStat } from "./proc-parsers.js";
+import { round } from "../util/round.js";
 import type { ProbeContext, TelemetryProbes } from "./telemetry-types.js";
 
 /** Options for {@link createProcfsProbes}. */

@@ -9,7 +9,8 @@ import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { createRequire } from "node:module";
-import { FlowceptSpanProcessor, JsonlRecordExporter } from "flowcept-otel";
+import { FlowceptSpanProcessor } from "flowcept-otel";
+import { JsonlRecordExporter } from "flowcept-otel/exporters";
 
 const processor = new FlowceptSpanProcessor({
   exporters: [new JsonlRecordExporter({ path: process.env.BUFFER_PATH! })],

@@ -8,7 +8,7 @@ try {
 }
 const main = await import("flowcept-otel");
 const instr = await import("flowcept-otel/instrumentations");
-out.exports = [typeof main.agentFlowceptTask, typeof main.flowceptModel, typeof main.instrumentPiscina, typeof instr.McpInstrumentation];
+out.exports = [typeof instr.agentFlowceptTask, typeof instr.flowceptModel, typeof instr.instrumentPiscina, typeof instr.McpInstrumentation];
 const fc = await new main.Flowcept({ workflowName: "no-peers" }).start();
 const t = main.flowceptTask(function plain(x: number) {
   return x + 1;

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
-import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import type { FlowceptRecord, TaskRecord, WorkflowRecord } from "../../lib/records/records.js";
 import { configure, resetSettings } from "../../lib/settings/settings-loader.js";
 import type { SettingsOverrides } from "../../lib/settings/settings.js";
+import { flushAllSinks } from "../../lib/pipeline/record-sink.js";
 
 /** A private local store for one test: a temp buffer file configured as the default path. */
 export interface TempStore {
@@ -20,7 +20,7 @@ export interface TempStore {
 }
 
 export async function flushAll(): Promise<void> {
-  await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+  await flushAllSinks();
 }
 
 /** Registers mocha hooks giving each test of the suite its own store. */

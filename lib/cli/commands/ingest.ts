@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { OtlpIngestServer, type OtlpIngestServerOptions } from "../../../exporters/otlp-ingest/OtlpIngestServer.js";
 import { createIngestExporters } from "../../../exporters/otlp-ingest/ingest-exporters.js";
-import { bufferFilePath } from "../../../exporters/jsonl/buffer-file.js";
+import { bufferFilePath } from "../../settings/buffer-path.js";
 import { getSettings } from "../../settings/settings-loader.js";
 
 /** Where the command writes its messages. */

@@ -9,6 +9,7 @@ import { workflowTraceId } from "../../../lib/records/ids.js";
 import type { RecordExporter } from "../../../lib/records/record-exporter.js";
 import type { FlowceptRecord, WorkflowRecord } from "../../../lib/records/records.js";
 import { useTempStore } from "../../support/temp-store.js";
+import { flushAllSinks } from "../../../lib/pipeline/record-sink.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -194,7 +195,7 @@ describe("Flowcept controller", () => {
       id = fc.workflowId;
       step(1);
       step(2);
-      await Promise.all(FlowceptSpanProcessor.all().map((p) => p.forceFlush()));
+      await flushAllSinks();
       mine = await Flowcept.db.getTasksFromCurrentWorkflow();
       errors = await Flowcept.db.taskQuery({ status: "ERROR" });
     });

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { Flowcept } from "../../../lib/capture/Flowcept.js";
+// The package entry provides the named interceptors (the file observers).
+import { Flowcept } from "../../../lib/index.js";
 import { FlowceptSettingsError } from "../../../lib/settings/settings.js";
 import { configure } from "../../../lib/settings/settings-loader.js";
-import { copyFixture, removeTemps, tempDir } from "../../instrumentations/file-observers/adapter-test-helpers.js";
+import { copyFixture, removeTemps, tempDir } from "./adapter-test-helpers.js";
 import { useTempStore } from "../../support/temp-store.js";
 
 describe("Flowcept interceptors (data observability adapters)", function () {

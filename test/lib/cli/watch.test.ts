@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { resetSettings } from "../../../lib/settings/settings-loader.js";
 import { watchCommand } from "../../../lib/cli/commands/watch.js";
-import { fixture, removeTemps, tempDir, waitFor } from "./adapter-test-helpers.js";
+import { fixture, removeTemps, tempDir, waitFor } from "../../instrumentations/file-observers/adapter-test-helpers.js";
 
 function io() {
   const out: string[] = [];

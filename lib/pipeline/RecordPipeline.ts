@@ -1,0 +1,263 @@
+/**
+ * The provenance pipeline: ended spans and emitted records, in arrival
+ * order, mapped to records in batches and handed to one {@link ExporterLane}
+ * per exporter — without ever dropping one (unlike OTel's
+ * `BatchSpanProcessor`, whose bounded queue drops spans under load). Memory
+ * stays bounded: a synchronous burst is written out before the event loop
+ * runs again. At process end everything waiting is written synchronously,
+ * and tasks still running are recorded as interrupted.
+ */
+import { diag } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { nowSeconds } from "../records/clock.js";
+import type { RawRecord } from "../records/RawJson.js";
+import type { RecordExporter } from "../records/record-exporter.js";
+import { Status } from "../records/records.js";
+import { HOSTNAME } from "../process/host-info.js";
+import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
+import { getSettingsSafe } from "../settings/settings-loader.js";
+import { errorMessage } from "../util/error-message.js";
+import { createDefaultExporters } from "./default-exporters.js";
+import { ExporterLane } from "./ExporterLane.js";
+import { readableSpanToData } from "./readable-span.js";
+import { addSink, anyLocalOnly, isLocalOnly, removeSink, type RecordSink } from "./record-sink.js";
+import { applyMask, type RecordMask } from "./record-mask.js";
+import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
+
+/** Options of a {@link RecordPipeline}. */
+export interface RecordPipelineOptions {
+  /** Provenance exporters. Default: from settings (the JSONL local store, MongoDB when enabled). */
+  exporters?: RecordExporter[];
+  /** Records per export call. Default 256. */
+  maxBatchSize?: number;
+  /** Longest time a record waits before export. Default 200 ms. */
+  scheduledDelayMillis?: number;
+  /**
+   * Records kept in memory before a synchronous burst (one that never
+   * yields to the event loop) is mapped and written to local exporters right
+   * away. Small, so that records die young (cheap garbage collection) and
+   * memory stays bounded. Nothing is ever dropped. Default 512.
+   */
+  maxQueueSize?: number;
+  /**
+   * Records a database exporter may hold in memory before they are moved
+   * out synchronously (its spill file). Default 65536.
+   */
+  maxDatabaseQueueSize?: number;
+  /**
+   * Runs on every record before it leaves the process: redaction, masking,
+   * dropping. Receives a plain JSON record (`used`, `generated`… are
+   * objects) and returns the record to keep (changed or not), or undefined to
+   * drop it. A mask that throws is logged and the record kept as it was.
+   * Example: `mask: (r) => (r.used?.password ? { ...r, used: { ...r.used, password: "***" } } : r)`.
+   */
+  mask?: RecordMask;
+}
+
+type Queued = ReadableSpan | RawRecord;
+
+function isSpan(e: Queued): e is ReadableSpan {
+  return typeof (e as ReadableSpan).spanContext === "function";
+}
+
+/** See the file header. Live pipelines are known to `record-sink.ts`. */
+export class RecordPipeline implements RecordSink {
+  private readonly lanes: ExporterLane[];
+  private readonly localLanes: ExporterLane[];
+  private readonly maxBatchSize: number;
+  private readonly delay: number;
+  private readonly maxQueueSize: number;
+  private readonly mask: RecordMask | undefined;
+  private readonly defaults: MappingDefaults = { hostname: HOSTNAME, rawJson: true };
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private shutDown = false;
+  /** Task spans started and not ended: recorded as interrupted when the process ends under them. */
+  private readonly open = new Set<ReadableSpan>();
+  private queue: Queued[] = [];
+  private readonly unregisterExit: () => void;
+
+  constructor(options: RecordPipelineOptions = {}) {
+    const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
+    this.maxBatchSize = options.maxBatchSize ?? 256;
+    this.delay = options.scheduledDelayMillis ?? 200;
+    this.maxQueueSize = Math.max(options.maxQueueSize ?? 512, this.maxBatchSize);
+    const dbQueue = Math.max(options.maxDatabaseQueueSize ?? 65536, this.maxQueueSize);
+    this.mask = options.mask;
+    const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
+    this.lanes = exporters.map((e) => new ExporterLane(e, { ...laneOptions, syncThreshold: e.kind === "database" ? dbQueue : this.maxQueueSize }));
+    this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
+    addSink(this);
+    this.unregisterExit = onProcessEnd({
+      beforeExit: () => this.forceFlush(5000),
+      exitSync: (reason) => {
+        this.recordInterrupted(reason);
+        const left = this.flushSync();
+        if (left > 0) diag.error(`flowcept: ${left} records could not be written at exit`);
+      },
+    });
+  }
+
+  /** A task span started: it is recorded as interrupted if the process ends before it does. */
+  spanStarted(span: ReadableSpan): void {
+    this.open.add(span);
+  }
+
+  /** An ended span to record. */
+  pushSpan(span: ReadableSpan): void {
+    this.open.delete(span);
+    if (this.shutDown) return;
+    // Mapping is deferred to the batch: the span's own call path only queues it.
+    this.queue.push(span);
+    this.afterPush();
+  }
+
+  /** Takes records that have no span of their own; they follow the same path as span records. */
+  emit(records: RawRecord | readonly RawRecord[]): void {
+    if (this.shutDown) {
+      diag.warn("flowcept: records emitted after shutdown are ignored");
+      return;
+    }
+    if (Array.isArray(records)) for (let i = 0; i < records.length; i++) this.queue.push(records[i]!);
+    else this.queue.push(records as RawRecord);
+    this.afterPush();
+  }
+
+  private afterPush(): void {
+    const n = this.queue.length;
+    if (n >= this.maxBatchSize) this.onFull(n);
+    else if (this.timer === undefined) this.schedule(this.delay);
+  }
+
+  /** Maps queued spans to records (in order) and hands everything to the exporter lanes. */
+  private distribute(): void {
+    if (this.queue.length === 0) return;
+    const q = this.queue;
+    this.queue = [];
+    const routed = anyLocalOnly();
+    for (let i = 0; i < q.length; i++) {
+      const e = q[i]!;
+      let record: RawRecord | undefined;
+      if (isSpan(e)) {
+        try {
+          record = spanToRecord(readableSpanToData(e), this.defaults);
+        } catch (err) {
+          diag.error(`flowcept: could not map span "${e.name}": ${errorMessage(err)}`);
+        }
+      } else record = e;
+      if (record !== undefined && this.mask) record = applyMask(this.mask, record, (err) => diag.error(`flowcept: mask threw, record kept unmasked: ${errorMessage(err)}`));
+      if (record === undefined) continue;
+      const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
+      for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record);
+    }
+  }
+
+  private onFull(queued: number): void {
+    if (queued >= this.maxQueueSize) {
+      this.distribute();
+      for (const lane of this.lanes) {
+        if (lane.pending >= lane.syncThreshold && !lane.drainSync() && lane.pending >= lane.syncThreshold * 8) {
+          diag.warn(`flowcept: ${lane.pending} records waiting for ${lane.exporter.constructor.name}`);
+        }
+      }
+    }
+    if (this.immediate === undefined) {
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        void this.flushLanes();
+      });
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined || this.shutDown) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushLanes();
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async flushLanes(): Promise<void> {
+    this.distribute();
+    await Promise.all(this.lanes.map((l) => l.flush()));
+    let retry = 0;
+    for (const l of this.lanes) if (l.pending > 0) retry = Math.max(retry, l.retryDelay() || this.delay);
+    if (retry > 0) this.schedule(retry);
+  }
+
+  /** Records waiting in memory across exporters. */
+  get pending(): number {
+    let n = this.queue.length;
+    for (const l of this.lanes) n += l.pending;
+    return n;
+  }
+
+  /**
+   * Resolves when every record so far is handed to its exporters and they are
+   * flushed. An exporter that keeps failing is given `timeoutMillis` (default
+   * 30 s), then its records are moved out synchronously if it can, else kept
+   * for a later flush.
+   */
+  async forceFlush(timeoutMillis = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    for (;;) {
+      this.distribute();
+      await Promise.all(this.lanes.map((l) => l.flush()));
+      const waiting = this.lanes.filter((l) => l.pending > 0 || l.busy);
+      if (waiting.length === 0) break;
+      if (Date.now() >= deadline) {
+        for (const l of waiting) if (!l.drainSync()) diag.error(`flowcept: ${l.pending} records still waiting for ${l.exporter.constructor.name}`);
+        break;
+      }
+      const wait = Math.min(Math.max(...waiting.map((l) => l.retryDelay()), 10), Math.max(deadline - Date.now(), 0));
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    await Promise.all(this.lanes.map((l) => l.exporter.forceFlush().catch((err: unknown) => diag.error(`flowcept: forceFlush failed: ${errorMessage(err)}`))));
+  }
+
+  /** Records the tasks still running when the process ends, as ERROR with the reason in `stderr`. */
+  private recordInterrupted(reason: ExitReason): void {
+    if (this.open.size === 0) return;
+    const why = reason.kind === "signal" ? `interrupted by ${reason.detail}` : `interrupted: process exited with code ${reason.detail}`;
+    const now = nowSeconds();
+    for (const span of this.open) {
+      try {
+        const rec = spanToRecord(readableSpanToData(span), this.defaults);
+        if (!rec) continue;
+        rec.status = Status.ERROR;
+        rec.stderr = why;
+        rec.ended_at = now;
+        this.queue.push(rec);
+      } catch (err) {
+        diag.error(`flowcept: could not record interrupted task: ${errorMessage(err)}`);
+      }
+    }
+    this.open.clear();
+  }
+
+  /**
+   * Moves every waiting record out synchronously (used at process exit).
+   * Returns the number of records that could not be moved.
+   */
+  flushSync(): number {
+    this.distribute();
+    let left = 0;
+    for (const l of this.lanes) if (!l.drainSync()) left += l.pending;
+    return left;
+  }
+
+  /** Flushes, then shuts the exporters down. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    await this.forceFlush();
+    this.shutDown = true;
+    removeSink(this);
+    this.unregisterExit();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    await Promise.all(this.lanes.map((l) => l.exporter.shutdown().catch((err: unknown) => diag.error(`flowcept: exporter shutdown failed: ${errorMessage(err)}`))));
+  }
+}
