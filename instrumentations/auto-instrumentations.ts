@@ -11,6 +11,7 @@ import { registerEsmHook } from "./esm-hook.js";
 import { MCP_ESM_PATTERNS, McpInstrumentation } from "./mcp/McpInstrumentation.js";
 import { PiscinaInstrumentation } from "./piscina/PiscinaInstrumentation.js";
 import { TfjsInstrumentation } from "./tfjs/TfjsInstrumentation.js";
+import { errorMessage } from "../lib/util/error-message.js";
 
 /** Names accepted in `FLOWCEPT_INSTRUMENTATIONS` and `instrumentation.auto`. */
 export const INSTRUMENTATION_NAMES = ["mcp", "tfjs", "piscina"] as const;
@@ -46,7 +47,7 @@ export function autoInstrumentations(names: readonly InstrumentationName[] = req
       } else if (name === "tfjs") out.push(new TfjsInstrumentation());
       else out.push(new PiscinaInstrumentation());
     } catch (err) {
-      diag.error(`flowcept: instrumentation ${name} not enabled: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: instrumentation ${name} not enabled: ${errorMessage(err)}`);
     }
   }
   return out;

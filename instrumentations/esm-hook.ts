@@ -6,6 +6,7 @@
  */
 import { diag } from "@opentelemetry/api";
 import { register } from "node:module";
+import { errorMessage } from "../lib/util/error-message.js";
 
 const registered = new Set<string>();
 
@@ -20,6 +21,6 @@ export function registerEsmHook(patterns: readonly RegExp[]): void {
     register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, { data: { include: fresh } });
     for (const p of fresh) registered.add(p.source);
   } catch (err) {
-    diag.warn(`flowcept: ES module hook not registered, ES modules are not instrumented: ${(err as Error)?.message ?? err}`);
+    diag.warn(`flowcept: ES module hook not registered, ES modules are not instrumented: ${errorMessage(err)}`);
   }
 }

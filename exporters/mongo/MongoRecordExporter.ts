@@ -21,6 +21,7 @@ import type { RecordExporter } from "../../lib/records/record-exporter.js";
 import { mergePipeline, toMongoUpsert, type MongoUpsert } from "./mongo-document.js";
 import { SpillFile } from "./SpillFile.js";
 import { MONGO_MAX_DOCUMENT_BYTES } from "./truncate-document.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /** Options of {@link MongoRecordExporter}. */
 export interface MongoRecordExporterOptions {
@@ -282,7 +283,7 @@ export class MongoRecordExporter implements RecordExporter {
     try {
       await this.client.close();
     } catch (err) {
-      diag.debug(`flowcept: closing the MongoDB client: ${(err as Error).message}`);
+      diag.debug(`flowcept: closing the MongoDB client: ${errorMessage(err)}`);
     }
     while (this.pumping) await this.nextProgress();
     for (const f of [...this.claimed, ...(this.spill ? [this.spill] : [])]) {
@@ -303,7 +304,7 @@ export class MongoRecordExporter implements RecordExporter {
     try {
       this.claimed.push(...SpillFile.claimOrphans(this.spillDir, all));
     } catch (err) {
-      diag.warn(`flowcept: cannot look for spill files in ${this.spillDir}: ${(err as Error).message}`);
+      diag.warn(`flowcept: cannot look for spill files in ${this.spillDir}: ${errorMessage(err)}`);
     }
   }
 
@@ -327,7 +328,7 @@ export class MongoRecordExporter implements RecordExporter {
       this.spillRecords(entries.map((e) => e.record));
       this.settle(entries);
     } catch (err) {
-      diag.error(`flowcept: cannot spill ${entries.length} records to ${this.spillDir}: ${(err as Error).message}`);
+      diag.error(`flowcept: cannot spill ${entries.length} records to ${this.spillDir}: ${errorMessage(err)}`);
       for (const e of entries) {
         if (e.done) continue;
         e.done = true;
@@ -456,7 +457,7 @@ export class MongoRecordExporter implements RecordExporter {
         }
       }
     } catch (err) {
-      diag.error(`flowcept: MongoDB exporter: ${(err as Error).message}`);
+      diag.error(`flowcept: MongoDB exporter: ${errorMessage(err)}`);
       this.spillMemory();
       this.failed();
       this.scheduleRetry(this.retryAt - Date.now());
@@ -506,7 +507,7 @@ export class MongoRecordExporter implements RecordExporter {
         await this.client.connect();
         this.connected = true;
       } catch (err) {
-        diag.debug(`flowcept: connecting to MongoDB failed: ${(err as Error).message}`);
+        diag.debug(`flowcept: connecting to MongoDB failed: ${errorMessage(err)}`);
         const old = this.client;
         this.client = this.makeClient();
         this.db = this.client.db(this.dbName);
@@ -520,7 +521,7 @@ export class MongoRecordExporter implements RecordExporter {
       this.indexesReady = true;
       return true;
     } catch (err) {
-      diag.debug(`flowcept: creating indexes failed: ${(err as Error).message}`);
+      diag.debug(`flowcept: creating indexes failed: ${errorMessage(err)}`);
       return false;
     }
   }
@@ -534,7 +535,7 @@ export class MongoRecordExporter implements RecordExporter {
       try {
         u = toMongoUpsert(record, now, { removeEmptyFields: this.opts.removeEmptyFields });
       } catch (err) {
-        this.reject(record, (err as Error).message);
+        this.reject(record, errorMessage(err));
         continue;
       }
       if (u.truncated.length) diag.warn(`flowcept: ${u.idField} ${u.id} is over 16 MiB; truncated ${u.truncated.join(", ")}`);
@@ -565,7 +566,7 @@ export class MongoRecordExporter implements RecordExporter {
       } catch (err) {
         const writeErrors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
         if (!writeErrors.length) {
-          diag.debug(`flowcept: bulk write to ${name} failed: ${(err as Error).message}`);
+          diag.debug(`flowcept: bulk write to ${name} failed: ${errorMessage(err)}`);
           return false;
         }
         const next: number[] = [];
@@ -583,7 +584,7 @@ export class MongoRecordExporter implements RecordExporter {
               upserts[i] = toMongoUpsert(withId, prev.fields.registered_at as Date, { removeEmptyFields: this.opts.removeEmptyFields, maxBytes: limit });
               next.push(i);
             } catch (e) {
-              this.reject(records[i]!, (e as Error).message);
+              this.reject(records[i]!, errorMessage(e));
             }
           } else {
             this.reject(records[i]!, `MongoDB refused the document: ${we.errmsg} (code ${we.code})`);
@@ -604,7 +605,7 @@ export class MongoRecordExporter implements RecordExporter {
       appendFileSync(path, `${JSON.stringify({ type: "rejected", reason, at: nowSeconds(), record })}\n`);
       diag.error(`flowcept: a ${String(record.type)} record was refused by MongoDB (${reason}); kept in ${path}`);
     } catch (err) {
-      diag.error(`flowcept: a record refused by MongoDB (${reason}) could not be kept: ${(err as Error).message}`);
+      diag.error(`flowcept: a record refused by MongoDB (${reason}) could not be kept: ${errorMessage(err)}`);
     }
   }
 }
@@ -619,7 +620,7 @@ export async function ensureFlowceptIndexes(db: Db): Promise<void> {
     } catch (err) {
       const code = (err as { code?: number }).code;
       if (code === 85 || code === 86 || code === 11000) {
-        diag.warn(`flowcept: an index of ${c.name} could not be created: ${(err as Error).message}`);
+        diag.warn(`flowcept: an index of ${c.name} could not be created: ${errorMessage(err)}`);
         continue;
       }
       throw err;

@@ -14,6 +14,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import type { FlowceptRecord } from "../../lib/records/records.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 const NAME = /^spill-(.+)-(\d+)-(\d+-[0-9a-f]+)\.jsonl$/;
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -89,7 +90,7 @@ export class SpillFile {
         renameSync(join(abs, name), target);
         out.push(new SpillFile(target));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") diag.warn(`flowcept: cannot claim spill file ${name}: ${(err as Error).message}`);
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") diag.warn(`flowcept: cannot claim spill file ${name}: ${errorMessage(err)}`);
       }
     }
     return out;
@@ -194,7 +195,7 @@ export class SpillFile {
       renameSync(this.path, released);
       this.path = released;
     } catch (err) {
-      diag.warn(`flowcept: cannot release spill file ${this.path}: ${(err as Error).message}`);
+      diag.warn(`flowcept: cannot release spill file ${this.path}: ${errorMessage(err)}`);
     }
   }
 

@@ -15,6 +15,7 @@ import { layoutForType } from "./mongo-layout.js";
 import { TIME_FIELDS } from "../../lib/records/records.js";
 import { isTerminalStatus, type FlowceptRecord } from "../../lib/records/records.js";
 import { documentSize, MONGO_MAX_DOCUMENT_BYTES, truncateDocument } from "./truncate-document.js";
+import { isPlainObject } from "../../lib/util/plain-object.js";
 
 /** Room left under the limit for the update statement around the document. */
 const STATEMENT_OVERHEAD = 64 * 1024;
@@ -49,10 +50,6 @@ export class UnwritableRecordError extends Error {
   override readonly name = "UnwritableRecordError";
 }
 
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
 /** A rough lower-bound-ish size: enough to tell small documents from huge ones cheaply. */
 function roughSize(v: unknown, budget: number): number {
   if (typeof v === "string") return v.length + 8;
@@ -76,7 +73,7 @@ function removeEmpty(doc: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) {
     if (v === null || v === "" || v === undefined) continue;
-    out[k] = isPlain(v) ? removeEmpty(v) : v;
+    out[k] = isPlainObject(v) ? removeEmpty(v) : v;
   }
   return out;
 }
@@ -124,7 +121,7 @@ export function mergePipeline(fields: Document): Document[] {
   for (const key of Object.keys(fields)) {
     const v = fields[key];
     const field = `$${key}`;
-    if (MERGED.has(key) && isPlain(v)) {
+    if (MERGED.has(key) && isPlainObject(v)) {
       set[key] = { $cond: [{ $eq: [{ $type: field }, "object"] }, { $mergeObjects: [field, { $literal: v }] }, { $literal: v }] };
     } else if (key === "status" && !isTerminalStatus(v)) {
       set[key] = { $cond: [{ $in: [{ $ifNull: [field, null] }, TERMINAL] }, field, { $literal: v }] };

@@ -1,3 +1,4 @@
+import { isPlainObject } from "../../lib/util/plain-object.js";
 /**
  * Reversible escaping of field names MongoDB refuses to store: a leading
  * `$`, a `.` anywhere, and NUL (which BSON cannot encode at all). Escaping is
@@ -22,12 +23,6 @@ export function unescapeKey(key: string): string {
   return key.replace(/%(25|2E|00|24)/g, (_m, code: string) => String.fromCharCode(parseInt(code, 16)));
 }
 
-function isPlain(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
 function mapKeys(value: unknown, fn: (k: string) => string): unknown {
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
@@ -40,7 +35,7 @@ function mapKeys(value: unknown, fn: (k: string) => string): unknown {
     }
     return out ?? value;
   }
-  if (!isPlain(value)) return value;
+  if (!isPlainObject(value)) return value;
   let out: Record<string, unknown> | undefined;
   const keys = Object.keys(value);
   for (let i = 0; i < keys.length; i++) {

@@ -5,6 +5,7 @@
  * to a huge one survive.
  */
 import { BSON } from "mongodb";
+import { isPlainObject } from "../../lib/util/plain-object.js";
 
 /** MongoDB's document size limit. */
 export const MONGO_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -23,10 +24,6 @@ export function truncationMarker(value: unknown, bytes: number): Record<string, 
     preview = String(value).slice(0, PREVIEW_CHARS);
   }
   return { [TRUNCATED_MARKER]: true, reason: "document over MongoDB's 16 MiB limit", original_bytes: bytes, preview };
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function fieldSize(key: string, value: unknown): number {
@@ -67,7 +64,7 @@ function shrink(doc: Record<string, unknown>, limit: number, keep: Set<string>, 
     const path = prefix ? `${prefix}.${key}` : key;
     const excess = total - limit;
     let next: unknown;
-    if (isPlain(value) && Object.keys(value).length > 1 && largest - excess > 1024) {
+    if (isPlainObject(value) && Object.keys(value).length > 1 && largest - excess > 1024) {
       next = shrink(value, Math.max(0, largest - excess - key.length - 8), new Set(), path, truncated);
     } else {
       next = truncationMarker(value, largest);

@@ -12,6 +12,7 @@ import { decodeTraceRequest, encodeStatus, encodeTraceResponse, loadOtlpProtobuf
 import { otlpRequestToRecords } from "./otlp-records.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
 import { BodyError, decoderFor, readBody } from "./request-body.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /** Options of {@link OtlpIngestServer}. */
 export interface OtlpIngestServerOptions {
@@ -139,7 +140,7 @@ export class OtlpIngestServer {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const p = this.handle(req, res).catch((err: unknown) => {
-      diag.error(`flowcept ingest: request failed: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept ingest: request failed: ${errorMessage(err)}`);
       if (!res.headersSent) this.fail(req, res, 500, "internal error", "json");
       else res.destroy();
     });
@@ -193,11 +194,11 @@ export class OtlpIngestServer {
     try {
       request = format === "protobuf" ? decodeTraceRequest(body) : parseTraceRequestJson(body.toString("utf8"));
     } catch (err) {
-      return this.fail(req, res, 400, `body is not an OTLP ExportTraceServiceRequest (${format}): ${(err as Error)?.message ?? err}`, format);
+      return this.fail(req, res, 400, `body is not an OTLP ExportTraceServiceRequest (${format}): ${errorMessage(err)}`, format);
     }
     const mapped = otlpRequestToRecords(request, {
       mask: this.options.mask,
-      onMaskError: (err) => diag.error(`flowcept ingest: mask threw, record kept unmasked: ${(err as Error)?.message ?? err}`),
+      onMaskError: (err) => diag.error(`flowcept ingest: mask threw, record kept unmasked: ${errorMessage(err)}`),
     });
     const n = mapped.records.length;
     if (n > 0) {
@@ -205,8 +206,8 @@ export class OtlpIngestServer {
       try {
         await exportToAll(this.exporters, mapped.records);
       } catch (err) {
-        diag.warn(`flowcept ingest: store failed, asking the sender to retry: ${(err as Error)?.message ?? err}`);
-        return this.throttle(req, res, 503, `store unavailable: ${(err as Error)?.message ?? err}`, format);
+        diag.warn(`flowcept ingest: store failed, asking the sender to retry: ${errorMessage(err)}`);
+        return this.throttle(req, res, 503, `store unavailable: ${errorMessage(err)}`, format);
       } finally {
         this.inFlightRecords -= n;
       }
@@ -289,7 +290,7 @@ export class OtlpIngestServer {
         await e.forceFlush();
         await e.shutdown();
       } catch (err) {
-        diag.error(`flowcept ingest: exporter ${e.constructor.name} did not shut down cleanly: ${(err as Error)?.message ?? err}`);
+        diag.error(`flowcept ingest: exporter ${e.constructor.name} did not shut down cleanly: ${errorMessage(err)}`);
       }
     }
   }

@@ -4,6 +4,7 @@ import { otlpAttributes, otlpSpanToData } from "./otlp-span-data.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
 import { applyMask, type RecordMask } from "../../lib/pipeline/record-mask.js";
 import type { RawRecord } from "../../lib/records/RawJson.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 const CHECKED_RAW: MappingDefaults = { checkedRawJson: true };
 
@@ -47,7 +48,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
     try {
       resource = otlpAttributes(rs.resource?.attributes);
     } catch (err) {
-      resourceError = `resource attributes: ${(err as Error)?.message ?? err}`;
+      resourceError = `resource attributes: ${errorMessage(err)}`;
     }
     for (const ss of rs.scopeSpans ?? []) {
       const scopeName = ss.scope?.name || undefined;
@@ -63,7 +64,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
           rec = spanToRecord(otlpSpanToData(span, scopeName, resource), defaults);
         } catch (err) {
           rejected++;
-          firstError ??= (err as Error)?.message ?? String(err);
+          firstError ??= errorMessage(err);
           continue;
         }
         if (rec === undefined) continue;

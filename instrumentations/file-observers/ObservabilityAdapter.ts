@@ -5,6 +5,7 @@ import { newAdapterCounters, type AdapterCounters } from "./adapter-counters.js"
 import type { AdapterSource } from "./adapter-source.js";
 import { loadStateFile, saveStateFile } from "./adapter-state-file.js";
 import type { AdapterSink, DataAdapter } from "./data-adapter.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /**
  * Drives an {@link AdapterSource}: scans one at a time, hands new records to
@@ -100,7 +101,7 @@ export class ObservabilityAdapter implements DataAdapter {
         await this.sink(scan.records);
       } catch (err) {
         this.counters.errors++;
-        diag.error(`flowcept ${this.kind} adapter: sink rejected ${scan.records.length} record(s), will offer them again: ${(err as Error).message}`);
+        diag.error(`flowcept ${this.kind} adapter: sink rejected ${scan.records.length} record(s), will offer them again: ${errorMessage(err)}`);
         return [];
       }
     }
@@ -111,7 +112,7 @@ export class ObservabilityAdapter implements DataAdapter {
         await saveStateFile(this.stateFile, this.source.exportState());
       } catch (err) {
         this.counters.errors++;
-        diag.warn(`flowcept ${this.kind} adapter: cannot write state file ${this.stateFile}: ${(err as Error).message}`);
+        diag.warn(`flowcept ${this.kind} adapter: cannot write state file ${this.stateFile}: ${errorMessage(err)}`);
       }
     }
     return scan.records;

@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import type { AdapterConfig } from "./adapter-config.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /** The state directory used when neither `state_file` nor a state directory is given. */
 export function defaultStateDir(): string {
@@ -34,14 +35,14 @@ export async function loadStateFile(path: string): Promise<unknown> {
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      diag.warn(`flowcept adapters: cannot read state file ${path}: ${(err as Error).message}; starting afresh`);
+      diag.warn(`flowcept adapters: cannot read state file ${path}: ${errorMessage(err)}; starting afresh`);
     }
     return undefined;
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    diag.warn(`flowcept adapters: state file ${path} is not valid JSON (${(err as Error).message}); starting afresh`);
+    diag.warn(`flowcept adapters: state file ${path} is not valid JSON (${errorMessage(err)}); starting afresh`);
     return undefined;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { JsonObject, JsonValue } from "../../lib/records/records.js";
+import { traceIdToUuid } from "../../lib/records/ids.js";
 
 /**
  * A number as JSON can hold it: finite numbers as they are; NaN and the
@@ -51,7 +52,7 @@ export function stableUuid(name: string): string {
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return traceIdToUuid(hex);
 }
 
 export { nowSeconds } from "../../lib/records/clock.js";

@@ -8,6 +8,7 @@ import { LOGIN_NAME } from "../../lib/process/host-info.js";
 import type { BaseRecord, JsonObject } from "../../lib/records/records.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
 import { activeSink } from "../../lib/pipeline/record-sink.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /** What is known about an agent when its record is written. */
 export interface AgentInfo {
@@ -39,7 +40,7 @@ export function recordAgentOnce(info: AgentInfo): void {
     recorded.add(info.agentId);
     sink.emit(rec);
   } catch (err) {
-    diag.error(`flowcept: agent ${info.agentId} not recorded: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: agent ${info.agentId} not recorded: ${errorMessage(err)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { diag } from "@opentelemetry/api";
 import { patchRegisteredTool, patchRegistration, toolHandler, type McpServerLike, type McpToolOptions } from "./mcp-server-patch.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 const instrumented = new WeakSet<object>();
 
@@ -23,7 +24,7 @@ export function instrumentMcpServer<S extends object>(server: S, options: McpToo
     if (typeof s.registerTool === "function") s.registerTool = patchRegistration(s.registerTool, opts);
     instrumented.add(server);
   } catch (err) {
-    diag.error(`flowcept: MCP server not instrumented: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: MCP server not instrumented: ${errorMessage(err)}`);
   }
   return server;
 }

@@ -7,6 +7,7 @@
  */
 import { diag } from "@opentelemetry/api";
 import { agentFlowceptTask, toolHostOf, type AgentTaskOptions, type ToolHost } from "./agent-flowcept-task.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 /** The slice of the SDK's `McpServer` this module touches (structural, so the SDK stays optional). */
 export interface McpServerLike {
@@ -48,7 +49,7 @@ export function toolHandler(server: McpServerLike, toolName: string, handler: un
     fillHost(toolHostOf(wrapped)!, server, toolName, opts);
     return wrapped;
   } catch (err) {
-    diag.error(`flowcept: MCP tool ${toolName} not instrumented: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: MCP tool ${toolName} not instrumented: ${errorMessage(err)}`);
     return handler;
   }
 }
@@ -71,7 +72,7 @@ export function patchRegisteredTool(server: McpServerLike, toolName: string, reg
         if (typeof updates.callback === "function") updates = { ...updates, callback: toolHandler(server, name, updates.callback, opts) };
       }
     } catch (err) {
-      diag.error(`flowcept: MCP tool update not instrumented: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: MCP tool update not instrumented: ${errorMessage(err)}`);
     }
     return original.call(this, updates);
   };

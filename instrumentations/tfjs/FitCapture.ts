@@ -2,7 +2,7 @@ import { diag } from "@opentelemetry/api";
 import { FlowceptLightweightLoop } from "../../lib/capture/FlowceptLightweightLoop.js";
 import { FlowceptLoop } from "../../lib/capture/FlowceptLoop.js";
 import type { LoopBase } from "../../lib/capture/LoopBase.js";
-import { errorMessage } from "../../lib/capture/task-span.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 import type { ModelCapture } from "./ModelCapture.js";
 
 /** Marks the callback a `FitCapture` adds, so nested `fit` calls (Sequential's inner model) add none. */

@@ -1,6 +1,7 @@
 import { diag } from "@opentelemetry/api";
 import { captureConfig } from "../../lib/capture/capture-config.js";
-import { errorMessage, isThenable } from "../../lib/capture/task-span.js";
+import { isThenable } from "../../lib/capture/task-span.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 import { FitCapture, hasFitCallback, type FitPlan } from "./FitCapture.js";
 import type { ModelLike } from "./model-profile.js";
 import { ModelCapture } from "./ModelCapture.js";

@@ -15,6 +15,7 @@ import { type WorkflowScope } from "../../lib/context/workflow-scope.js";
 import { RelayRecordExporter } from "./RelayRecordExporter.js";
 import { REPLY_KEY, RUNNING_CHANNEL, type RunningNotice, type TaskEnvelope, type TaskReply, type WorkerCaptureSettings } from "./task-envelope.js";
 import { activeSink, type RecordSink } from "../../lib/pipeline/record-sink.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 let relay: RelayRecordExporter | undefined;
 let sink: RecordSink | undefined;
@@ -42,7 +43,7 @@ function announce(notice: RunningNotice): void {
     }
     running.postMessage(notice);
   } catch (err) {
-    diag.debug(`flowcept: task start not announced: ${(err as Error)?.message ?? err}`);
+    diag.debug(`flowcept: task start not announced: ${errorMessage(err)}`);
   }
 }
 
@@ -73,7 +74,7 @@ export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => 
     if (env.announce !== false) announce({ taskId: env.taskId, threadId, startedAt });
     ctx = taskContext(env);
   } catch (err) {
-    diag.error(`flowcept: worker task context not restored: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: worker task context not restored: ${errorMessage(err)}`);
   }
   const reply: TaskReply = { [REPLY_KEY]: 1, ok: true, threadId, startedAt, endedAt: startedAt, records: [] };
   try {
@@ -87,7 +88,7 @@ export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => 
     if (sink !== undefined) await sink.forceFlush();
     if (relay !== undefined && relay.size > 0) reply.records = relay.drain();
   } catch (err) {
-    diag.error(`flowcept: worker records not collected: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: worker records not collected: ${errorMessage(err)}`);
   }
   return reply;
 }

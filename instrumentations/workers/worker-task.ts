@@ -15,11 +15,13 @@ import { HOSTNAME } from "../../lib/process/host-info.js";
 import { readableSpanToData } from "../../lib/pipeline/readable-span.js";
 import { Status } from "../../lib/records/records.js";
 import { spanToRecord } from "../../lib/pipeline/span-to-record.js";
-import { isPlainObject } from "../../lib/records/json-safe.js";
+import { isPlainObject } from "../../lib/util/plain-object.js";
 import { fieldJson } from "../../lib/capture/task-binding.js";
-import { endTaskError, endTaskOk, errorMessage, startTaskSpan } from "../../lib/capture/task-span.js";
+import { endTaskError, endTaskOk, startTaskSpan } from "../../lib/capture/task-span.js";
 import { isTaskReply, RUNNING_CHANNEL, TASK_KEY, type RunningNotice, type TaskEnvelope, type TaskReply } from "./task-envelope.js";
 import { emitRecords } from "../../lib/pipeline/record-sink.js";
+import { errorMessage } from "../../lib/util/error-message.js";
+import { taskIdOf } from "../../lib/records/ids.js";
 
 /** Options of a recorded worker task. */
 export interface WorkerTaskOptions {
@@ -68,7 +70,7 @@ function listen(): void {
       if (p !== undefined) emitRunning(p, n!.threadId, n!.startedAt);
     };
   } catch (err) {
-    diag.debug(`flowcept: worker task starts not observed: ${(err as Error)?.message ?? err}`);
+    diag.debug(`flowcept: worker task starts not observed: ${errorMessage(err)}`);
   }
 }
 
@@ -119,7 +121,7 @@ export async function submitWorkerTask(sub: WorkerTaskSubmission, submit: (envel
     const s = started.scope;
     envelope = {
       [TASK_KEY]: 1,
-      taskId: `${sc.traceId}-${sc.spanId}`,
+      taskId: taskIdOf(sc.traceId, sc.spanId),
       traceId: sc.traceId,
       spanId: sc.spanId,
       settings: { enabled: cfg.enabled, maxBytes: cfg.limits.maxBytes, maxStringLength: cfg.limits.maxStringLength, maxDepth: cfg.limits.maxDepth },

@@ -9,6 +9,7 @@ import { parentPort, type TransferListItem, type Worker } from "node:worker_thre
 import { isTaskEnvelope, isTaskReply, type TaskEnvelope, type TaskReply } from "./task-envelope.js";
 import { runTaskEnvelope } from "./worker-runtime.js";
 import { submitWorkerTask, type WorkerTaskOptions } from "./worker-task.js";
+import { errorMessage } from "../../lib/util/error-message.js";
 
 const CALL_KEY = "__flowcept_call_id__";
 let nextCall = 1;
@@ -86,7 +87,7 @@ export function serveWorkerTasks(fn: (data: never) => unknown): () => void {
         port.postMessage({ ...reply, [CALL_KEY]: id });
       } catch (err) {
         // The result or error cannot be cloned: answer with that error, as postMessage would have thrown it.
-        diag.warn(`flowcept: worker reply not cloneable: ${(err as Error)?.message ?? err}`);
+        diag.warn(`flowcept: worker reply not cloneable: ${errorMessage(err)}`);
         port.postMessage({ ...reply, ok: false, result: undefined, error: err, [CALL_KEY]: id });
       }
     });

@@ -201,7 +201,7 @@ export class Flowcept {
       }
       emitRecords({ type: "workflow", workflow_id: this.workflowId, machine_info: info });
     } catch (err) {
-      diag.warn(`flowcept: machine_info not recorded for workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+      diag.warn(`flowcept: machine_info not recorded for workflow ${this.workflowId}: ${errorMessage(err)}`);
     }
   }
 
@@ -236,7 +236,7 @@ export class Flowcept {
       const rec = spanToRecord(readableSpanToData(span as unknown as ReadableSpan), { hostname: HOSTNAME });
       if (rec) emitRecords(rec);
     } catch (err) {
-      diag.error(`flowcept: could not record the start of workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: could not record the start of workflow ${this.workflowId}: ${errorMessage(err)}`);
     }
   }
 
@@ -266,7 +266,7 @@ export class Flowcept {
       }
       span.end(endTimeMs);
     } catch (err) {
-      diag.error(`flowcept: could not end workflow ${this.workflowId}: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: could not end workflow ${this.workflowId}: ${errorMessage(err)}`);
     }
   }
 

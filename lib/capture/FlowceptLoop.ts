@@ -7,6 +7,7 @@ import { addIoMirror } from "./io-mirror.js";
 import { fieldJson } from "./task-binding.js";
 import { setGenerated } from "./task-span.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { taskIdOf } from "../records/ids.js";
 
 /**
  * Instruments a loop (Flowcept's `FlowceptLoop`): each iteration is a task
@@ -30,7 +31,7 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
 
   get currentIterationId(): string | undefined {
     const sc = this.iterSpan?.spanContext();
-    return sc ? `${sc.traceId}-${sc.spanId}` : undefined;
+    return sc ? taskIdOf(sc.traceId, sc.spanId) : undefined;
   }
 
   endIter(values: Record<string, unknown>): void {

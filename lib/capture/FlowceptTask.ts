@@ -7,6 +7,8 @@ import { toJsonObject, toJsonSafe } from "../records/json-safe.js";
 import { Status, type StatusValue } from "../records/records.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { errorMessage } from "../util/error-message.js";
+import { taskIdOf } from "../records/ids.js";
 
 /** Fields of a custom task (Flowcept's `FlowceptTask` arguments, in camelCase). */
 export interface FlowceptTaskOptions {
@@ -89,10 +91,10 @@ export class FlowceptTask implements Disposable {
       this.ids.campaignId = attrs[ATTR.CAMPAIGN_ID] as string | undefined;
       if (this.ids.taskId === undefined) {
         const sc = this.span.spanContext();
-        this.ids.taskId = `${sc.traceId}-${sc.spanId}`;
+        this.ids.taskId = taskIdOf(sc.traceId, sc.spanId);
       }
     } catch (err) {
-      diag.error(`flowcept: custom task ${opts.activityId ?? ""} not captured: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: custom task ${opts.activityId ?? ""} not captured: ${errorMessage(err)}`);
       this.span = undefined;
       return;
     }
@@ -152,7 +154,7 @@ export class FlowceptTask implements Disposable {
       if (fields.endedAt !== undefined) span.setAttribute(ATTR.ENDED_AT, fields.endedAt);
       span.end(fields.endedAt === undefined ? undefined : fields.endedAt * 1000);
     } catch (err) {
-      diag.error(`flowcept: custom task not ended cleanly: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: custom task not ended cleanly: ${errorMessage(err)}`);
       try {
         span.end();
       } catch {
@@ -176,7 +178,7 @@ export class FlowceptTask implements Disposable {
       span.setStatus({ code: SpanStatusCode.OK });
       span.end();
     } catch (err) {
-      diag.error(`flowcept: custom task not sent: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: custom task not sent: ${errorMessage(err)}`);
     }
   }
 

@@ -5,6 +5,8 @@ import { loopSource, type LoopItems, type LoopSource } from "./loop-items.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
 import type { WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink } from "../pipeline/record-sink.js";
+import { errorMessage } from "../util/error-message.js";
+import { taskIdOf } from "../records/ids.js";
 
 /** Options of {@link FlowceptLoop} and {@link FlowceptLightweightLoop} (Flowcept's, in camelCase). */
 export interface LoopOptions {
@@ -92,9 +94,9 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
       this.workflowId = attrs[ATTR.WORKFLOW_ID] as string | undefined;
       this.campaignId = attrs[ATTR.CAMPAIGN_ID] as string | undefined;
       const sc = started.span.spanContext();
-      this.groupId = `${sc.traceId}-${sc.spanId}`;
+      this.groupId = taskIdOf(sc.traceId, sc.spanId);
     } catch (err) {
-      diag.error(`flowcept: loop ${this.loopName} not captured: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: loop ${this.loopName} not captured: ${errorMessage(err)}`);
       this.enabled = false;
     }
   }
@@ -111,7 +113,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
         this.iterationOpen = true;
       }
     } catch (err) {
-      diag.error(`flowcept: loop ${this.loopName} iteration not captured: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: loop ${this.loopName} iteration not captured: ${errorMessage(err)}`);
     }
     return r;
   }
@@ -123,7 +125,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
       this.iterationOpen = false;
       this.finish(false);
     } catch (err) {
-      diag.error(`flowcept: loop ${this.loopName} not closed cleanly: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: loop ${this.loopName} not closed cleanly: ${errorMessage(err)}`);
     }
   }
 

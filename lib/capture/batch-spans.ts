@@ -7,6 +7,7 @@ import { context, diag, ROOT_CONTEXT } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { flowceptTracer } from "../pipeline/register-flowcept.js";
 import type { WorkflowScope } from "../context/workflow-scope.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Calls of one activity in one workflow since the last flush. */
 export interface BatchEntry {
@@ -57,7 +58,7 @@ export function flushBatchSpans(workflowId?: string): void {
       const span = flowceptTracer().startSpan(`${e.activity} ×${e.count}`, { attributes, startTime: e.first * 1000 }, e.scope?.context ?? context.active() ?? ROOT_CONTEXT);
       span.end(e.last * 1000);
     } catch (err) {
-      diag.debug(`flowcept: batch span for ${e.activity} not created: ${(err as Error)?.message ?? err}`);
+      diag.debug(`flowcept: batch span for ${e.activity} not created: ${errorMessage(err)}`);
     }
   }
   if (entries.size === 0 && timer !== undefined) {

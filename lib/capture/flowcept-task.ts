@@ -5,6 +5,7 @@ import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
 import { endTaskError, endTaskOk, isThenable, startTaskSpan } from "./task-span.js";
 import { wantTelemetry } from "./task-telemetry.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
 export interface TaskOptions extends BindingOptions {
@@ -76,7 +77,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
       const attrs: Attributes = { ...staticAttrs, [ATTR.USED]: fieldJson(binder.used(args), cfg.limits) };
       started = startTaskSpan(activityId, attrs, telemetry, opts.workflowId, opts.campaignId);
     } catch (err) {
-      diag.error(`flowcept: task ${activityId} not captured: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: task ${activityId} not captured: ${errorMessage(err)}`);
       return fn.apply(this, args);
     }
     const span = started.span;
@@ -111,7 +112,7 @@ export function generatedJson(binder: TaskBinder, value: unknown, limits: JsonSa
     const g = binder.generated(value);
     return g === undefined ? undefined : fieldJson(g, limits);
   } catch (err) {
-    return JSON.stringify({ error: `result not recorded: ${(err as Error)?.message ?? err}` });
+    return JSON.stringify({ error: `result not recorded: ${errorMessage(err)}` });
   }
 }
 

@@ -6,6 +6,7 @@ import { keepIdentity } from "./flowcept-task.js";
 import { TaskBinder, type BindingOptions } from "./task-binding.js";
 import { isThenable } from "./task-span.js";
 import { flushAllSinks } from "../pipeline/record-sink.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Options of {@link flowceptWorkflow}: the controller's options plus how to record arguments and result. */
 export interface WorkflowOptions extends FlowceptOptions, BindingOptions {}
@@ -34,7 +35,7 @@ export function flowceptWorkflow<F extends AnyFunction>(a: WorkflowOptions | F, 
       fc = new Flowcept({ workflowName: fn.name || undefined, ...opts, workflowArgs: opts.workflowArgs ?? binder.used(args) });
       scope = fc.startSync(false);
     } catch (err) {
-      diag.error(`flowcept: workflow ${fn.name} not captured: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: workflow ${fn.name} not captured: ${errorMessage(err)}`);
       return fn.apply(this, args);
     }
     const finish = (result: unknown, error: unknown, failed: boolean): void => {

@@ -2,9 +2,9 @@ import { diag, trace, type Context } from "@opentelemetry/api";
 import { batchEntry, type BatchEntry } from "./batch-spans.js";
 import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "../records/clock.js";
-import { errorMessage, isThenable } from "./task-span.js";
+import { isThenable } from "./task-span.js";
 import { HOSTNAME } from "../process/host-info.js";
-import { randomSpanId, randomTraceId } from "../records/ids.js";
+import { randomSpanId, randomTraceId, taskIdOf } from "../records/ids.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { Status, type JsonObject, type TaskRecord } from "../records/records.js";
 import { fieldObject, TaskBinder } from "./task-binding.js";
@@ -12,6 +12,7 @@ import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
 import { currentScope, taskParentContext } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink, type RecordSink } from "../pipeline/record-sink.js";
+import { errorMessage } from "../util/error-message.js";
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,7 +38,7 @@ function callSite(): CallSite {
   if (ps === undefined) site = { scope, traceId: scope?.traceId ?? randomTraceId(), parentTaskId: undefined };
   else {
     const isRoot = scope !== undefined && ps.spanId === scope.rootSpanId;
-    site = { scope, traceId: ps.traceId, parentTaskId: isRoot ? undefined : `${ps.traceId}-${ps.spanId}` };
+    site = { scope, traceId: ps.traceId, parentTaskId: isRoot ? undefined : taskIdOf(ps.traceId, ps.spanId) };
   }
   lastContext = parent;
   lastSite = site;
@@ -68,7 +69,7 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
       const ended = nowSeconds();
       const rec: TaskRecord = {
         type: "task",
-        task_id: `${site.traceId}-${randomSpanId()}`,
+        task_id: taskIdOf(site.traceId, randomSpanId()),
         activity_id: activityId,
         used,
         started_at: started,
@@ -103,7 +104,7 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
       if (failed) batch.errors++;
       batch.last = ended;
     } catch (e) {
-      diag.error(`flowcept: lightweight task ${activityId} not recorded: ${(e as Error)?.message ?? e}`);
+      diag.error(`flowcept: lightweight task ${activityId} not recorded: ${errorMessage(e)}`);
     }
   }
 

@@ -4,9 +4,11 @@
  * mapping, objects passed through, an `argsHandler` override.
  */
 import { diag } from "@opentelemetry/api";
-import { isPlainObject, isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
+import { isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
+import { isPlainObject } from "../util/plain-object.js";
 import type { JsonObject } from "../records/records.js";
 import { paramsOf, type ParamInfo } from "./param-names.js";
+import { errorMessage } from "../util/error-message.js";
 
 /**
  * Turns named values into what is recorded. Applied to the bound arguments
@@ -84,7 +86,7 @@ export class TaskBinder {
       const out = h(values);
       return isPlainObject(out) ? out : { value: out };
     } catch (err) {
-      diag.warn(`flowcept: argsHandler threw, values recorded as given: ${(err as Error)?.message ?? err}`);
+      diag.warn(`flowcept: argsHandler threw, values recorded as given: ${errorMessage(err)}`);
       return values;
     }
   }

@@ -76,12 +76,11 @@ export function endTaskOk(span: Span, generatedJson: string | undefined, telemet
     }
     span.setStatus(OK_STATUS);
   } catch (err) {
-    diag.error(`flowcept: could not finish task span: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: could not finish task span: ${errorMessage(err)}`);
   }
   endQuietly(span, endTime);
 }
 
-export { errorMessage };
 
 /** Ends a task span as ERROR: exception event, span status, `stderr`. Never throws. */
 export function endTaskError(span: Span, err: unknown, telemetry: boolean): void {
@@ -95,7 +94,7 @@ export function endTaskError(span: Span, err: unknown, telemetry: boolean): void
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
   } catch (e) {
-    diag.error(`flowcept: could not record task error: ${(e as Error)?.message ?? e}`);
+    diag.error(`flowcept: could not record task error: ${errorMessage(e)}`);
   }
   endQuietly(span);
 }
@@ -104,7 +103,7 @@ function endQuietly(span: Span, endTime?: number): void {
   try {
     span.end(endTime);
   } catch (err) {
-    diag.error(`flowcept: could not end task span: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: could not end task span: ${errorMessage(err)}`);
   }
 }
 

@@ -26,6 +26,7 @@ import { MongoQueryBackend } from "../query/MongoQueryBackend.js";
 import { FlowceptQueryError, type CollectionName } from "../query/query-types.js";
 import { getSettings } from "../settings/settings-loader.js";
 import { defaultSettings, FlowceptSettingsError, type FlowceptSettings } from "../settings/settings.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** An error the program reports as `flowcept-otel: error: <message>` with a non-zero exit. */
 export class CliError extends Error {
@@ -63,7 +64,7 @@ export function parseJsonArg(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${what} is not valid JSON (${(err as Error).message}): ${text}`);
+    throw new CliError(`${what} is not valid JSON (${errorMessage(err)}): ${text}`);
   }
 }
 
@@ -314,7 +315,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, `# flowcept-otel settings (Flowcept's keys where they apply)\n${toYaml(defaultSettings())}`);
       } catch (err) {
-        throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
+        throw new CliError(`cannot write ${path}: ${errorMessage(err)}`);
       }
       if (g.json) io.out(`${JSON.stringify({ path })}\n`);
       else io.out(`settings written to ${path}\n`);
@@ -333,7 +334,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         try {
           await client.db(dbName).command({ ping: 1 });
         } catch (err) {
-          throw new CliError(`MongoDB at ${redactUri(uri)} is unreachable: ${(err as Error).message}`);
+          throw new CliError(`MongoDB at ${redactUri(uri)} is unreachable: ${errorMessage(err)}`);
         }
         const db = client.db(dbName);
         if (o.createIndexes) {
@@ -376,7 +377,7 @@ export async function runCli(argv: string[] = process.argv, io: CliIo = PROCESS_
       io.err(`flowcept-otel: error: ${err.message}\n`);
       return err.exitCode;
     }
-    io.err(`flowcept-otel: error: ${(err as Error)?.message ?? String(err)}\n`);
+    io.err(`flowcept-otel: error: ${errorMessage(err)}\n`);
     return 1;
   }
 }

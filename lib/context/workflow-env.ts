@@ -7,11 +7,12 @@
  */
 import { defaultTextMapGetter, defaultTextMapSetter, diag, propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
 import { FlowceptPropagator } from "./FlowceptPropagator.js";
-import { traceIdToUuid } from "../records/ids.js";
+import { traceIdToUuid, taskIdOf } from "../records/ids.js";
 import { baggageWorkflow, withWorkflowBaggage } from "./workflow-baggage.js";
 import { remoteScope } from "./workflow-scope.js";
 import { contextWithScope, currentScope, pushAmbientScope, taskParentContext } from "./current-scope.js";
 import { type WorkflowScope } from "./workflow-scope.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Variables that carry a workflow into a child process. */
 export interface FlowceptEnv {
@@ -39,7 +40,7 @@ export function flowceptEnv(ctx: Context = taskParentContext()): FlowceptEnv {
       fallback.inject(withIds, carrier, defaultTextMapSetter);
     }
   } catch (err) {
-    diag.error(`flowcept: could not write the workflow into the environment: ${(err as Error)?.message ?? err}`);
+    diag.error(`flowcept: could not write the workflow into the environment: ${errorMessage(err)}`);
   }
   const env: FlowceptEnv = {};
   if (carrier.traceparent) env.TRACEPARENT = carrier.traceparent;
@@ -73,7 +74,7 @@ export function joinWorkflowFromEnv(env: NodeJS.ProcessEnv = process.env): Workf
   const ids = baggageWorkflow(propagation.getBaggage(ctx)) ?? { workflowId: traceIdToUuid(parent.traceId) };
   const root = remoteScope(ids.workflowId, ids.campaignId, ROOT_CONTEXT);
   // Spawned by the workflow itself rather than by one of its tasks: no parent task.
-  const scope = parent.spanId === root.rootSpanId ? root : remoteScope(ids.workflowId, ids.campaignId, ROOT_CONTEXT, `${parent.traceId}-${parent.spanId}`);
+  const scope = parent.spanId === root.rootSpanId ? root : remoteScope(ids.workflowId, ids.campaignId, ROOT_CONTEXT, taskIdOf(parent.traceId, parent.spanId));
   scope.context = contextWithScope(ctx, scope, trace.wrapSpanContext(parent));
   pushAmbientScope(scope);
   return scope;

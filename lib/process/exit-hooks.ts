@@ -5,6 +5,7 @@
  * signal's default action runs again unless the application listens to it).
  */
 import { diag } from "@opentelemetry/api";
+import { errorMessage } from "../util/error-message.js";
 
 /** A participant in process-end flushing. */
 export interface ExitParticipant {
@@ -44,7 +45,7 @@ function runSync(reason: ExitReason): void {
     try {
       p.exitSync(reason);
     } catch (err) {
-      diag.error(`flowcept: flush at exit failed: ${(err as Error)?.message ?? err}`);
+      diag.error(`flowcept: flush at exit failed: ${errorMessage(err)}`);
     }
   }
 }
@@ -56,7 +57,7 @@ async function onBeforeExit(): Promise<void> {
       try {
         await p.beforeExit?.();
       } catch (err) {
-        diag.error(`flowcept: flush before exit failed: ${(err as Error)?.message ?? err}`);
+        diag.error(`flowcept: flush before exit failed: ${errorMessage(err)}`);
       }
     }
   }

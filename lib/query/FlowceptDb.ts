@@ -15,6 +15,7 @@ import { getSettings } from "../settings/settings-loader.js";
 const localBackend = lazyModule<typeof import("./LocalQueryBackend.js")>("./LocalQueryBackend.js", import.meta.url);
 const mongoBackend = lazyModule<typeof import("./MongoQueryBackend.js")>("./MongoQueryBackend.js", import.meta.url);
 import type { FlowceptSettings } from "../settings/settings.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Options of {@link FlowceptDb}. */
 export interface FlowceptDbOptions {
@@ -177,7 +178,7 @@ export class FlowceptDb {
       await Promise.race([once(out, "finish"), failed]);
     } catch (err) {
       out.destroy();
-      throw new FlowceptQueryError(`cannot write ${options.path}: ${(err as Error).message}`);
+      throw new FlowceptQueryError(`cannot write ${options.path}: ${errorMessage(err)}`);
     }
     options.onProgress?.(rows.length, rows.length);
     return rows.length;

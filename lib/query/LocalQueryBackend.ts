@@ -17,6 +17,7 @@ import { lineMayHold, scanFieldChoice, scanStringField, textCondition, type Text
 import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 import type { FlowceptRecord } from "../records/records.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Options of {@link LocalQueryBackend}. */
 export interface LocalQueryBackendOptions {
@@ -85,7 +86,7 @@ export class LocalQueryBackend implements QueryBackend {
     try {
       query = new Query(localFilter, {});
     } catch (err) {
-      throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${(err as Error).message}`);
+      throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
     }
     await this.refresh();
     const conditions = requiredConditions(localFilter);
@@ -103,7 +104,7 @@ export class LocalQueryBackend implements QueryBackend {
         if (r && query.test(r)) matched.push(r);
       }
     } catch (err) {
-      throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${(err as Error).message}`);
+      throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
     }
     let rows: Record<string, unknown>[] = matched;
     if (sort || limit || projection) {

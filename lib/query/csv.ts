@@ -1,14 +1,11 @@
+import { isPlainObject } from "../util/plain-object.js";
 /** CSV output of query results (RFC 4180 quoting; nested objects become dotted columns). */
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** `{ used: { x: 1 } }` → `{ "used.x": 1 }`; arrays stay whole. */
 export function flattenRecord(r: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(r)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (isPlain(v) && Object.keys(v).length) flattenRecord(v, key, out);
+    if (isPlainObject(v) && Object.keys(v).length) flattenRecord(v, key, out);
     else out[key] = v;
   }
   return out;

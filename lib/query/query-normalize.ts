@@ -1,18 +1,15 @@
 /** Checks and conversions of query arguments, the same for both backends. */
 import { TIME_FIELDS } from "../records/records.js";
 import { FlowceptQueryError, type CollectionName, type QueryFilter, type QueryProjection, type QuerySort } from "./query-types.js";
+import { isPlainObject } from "../util/plain-object.js";
 
 const TIMES = new Set(TIME_FIELDS);
 const COLLECTIONS = new Set<string>(["tasks", "workflows", "agents", "objects"]);
 
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp);
-}
-
 /** Throws unless `filter` is an object. */
 export function checkFilter(filter: unknown): QueryFilter {
   if (filter === undefined || filter === null) return {};
-  if (!isPlain(filter)) throw new FlowceptQueryError(`a query filter must be an object, got ${Array.isArray(filter) ? "an array" : typeof filter}`);
+  if (!isPlainObject(filter)) throw new FlowceptQueryError(`a query filter must be an object, got ${Array.isArray(filter) ? "an array" : typeof filter}`);
   return filter;
 }
 
@@ -34,7 +31,7 @@ export function normalizeProjection(p: QueryProjection | undefined): Record<stri
       if (typeof f !== "string") throw new FlowceptQueryError(`a projection list holds field names, got ${JSON.stringify(f)}`);
       out[f] = 1;
     }
-  } else if (isPlain(p)) {
+  } else if (isPlainObject(p)) {
     for (const [k, v] of Object.entries(p)) {
       if (v !== 0 && v !== 1 && v !== true && v !== false) throw new FlowceptQueryError(`projection of ${k} must be 0 or 1, got ${JSON.stringify(v)}`);
       out[k] = v === 1 || v === true ? 1 : 0;
@@ -51,8 +48,8 @@ export function normalizeProjection(p: QueryProjection | undefined): Record<stri
 /** `{ field: 1|-1 }` from either form; undefined for none. */
 export function normalizeSort(s: QuerySort | undefined): Record<string, 1 | -1> | undefined {
   if (s === undefined || s === null) return undefined;
-  const pairs: [unknown, unknown][] = Array.isArray(s) ? (s as unknown[]).map((x) => (Array.isArray(x) ? [x[0], x[1]] : [x, 1])) : isPlain(s) ? Object.entries(s) : [];
-  if (!Array.isArray(s) && !isPlain(s)) throw new FlowceptQueryError("a sort must be an object like {\"started_at\": -1} or a list of [field, order] pairs");
+  const pairs: [unknown, unknown][] = Array.isArray(s) ? (s as unknown[]).map((x) => (Array.isArray(x) ? [x[0], x[1]] : [x, 1])) : isPlainObject(s) ? Object.entries(s) : [];
+  if (!Array.isArray(s) && !isPlainObject(s)) throw new FlowceptQueryError("a sort must be an object like {\"started_at\": -1} or a list of [field, order] pairs");
   const out: Record<string, 1 | -1> = {};
   for (const [k, v] of pairs) {
     if (typeof k !== "string") throw new FlowceptQueryError(`a sort field must be a name, got ${JSON.stringify(k)}`);
@@ -78,7 +75,7 @@ export function mapTimeValues(filter: QueryFilter, convert: (v: unknown) => unkn
   const out: QueryFilter = {};
   for (const [k, v] of Object.entries(filter)) {
     if ((k === "$and" || k === "$or" || k === "$nor") && Array.isArray(v)) {
-      out[k] = v.map((x) => (isPlain(x) ? mapTimeValues(x, convert) : x));
+      out[k] = v.map((x) => (isPlainObject(x) ? mapTimeValues(x, convert) : x));
     } else if (TIMES.has(k)) {
       out[k] = mapOperand(v, convert);
     } else {
@@ -90,7 +87,7 @@ export function mapTimeValues(filter: QueryFilter, convert: (v: unknown) => unkn
 
 function mapOperand(v: unknown, convert: (v: unknown) => unknown): unknown {
   if (Array.isArray(v)) return v.map(convert);
-  if (isPlain(v)) {
+  if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
     for (const [op, x] of Object.entries(v)) out[op] = op === "$not" || op === "$elemMatch" ? mapOperand(x, convert) : Array.isArray(x) ? x.map(convert) : convert(x);
     return out;

@@ -8,10 +8,7 @@
  */
 import type { FlowceptRecord, JsonObject } from "./records.js";
 import { telemetrySummary } from "./telemetry-summary.js";
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isPlainObject } from "../util/plain-object.js";
 
 /**
  * The record with `telemetry_summary` added when it is a task with both
@@ -22,10 +19,10 @@ export function enrichRecord<T extends FlowceptRecord>(rec: T): T {
   if (rec.telemetry_summary !== undefined || rec.type === "workflow") return rec;
   const start = rec.telemetry_at_start;
   const end = rec.telemetry_at_end;
-  if (!isObject(start) || !isObject(end)) return rec;
+  if (!isPlainObject(start) || !isPlainObject(end)) return rec;
   const duration = typeof rec.ended_at === "number" && typeof rec.started_at === "number" ? rec.ended_at - rec.started_at : undefined;
   try {
-    return { ...rec, telemetry_summary: telemetrySummary(start, end, duration) };
+    return { ...rec, telemetry_summary: telemetrySummary(start as JsonObject, end as JsonObject, duration) };
   } catch {
     return rec; // malformed snapshots: no summary rather than a failed read
   }

@@ -55,7 +55,7 @@ export function workflowRootSpanId(traceId: string): string {
   return s === "0000000000000000" ? traceId.slice(0, 16) : s;
 }
 
-/** Formats 32 hex digits as a UUID string. */
+/** Formats 32 hex digits as a UUID string (8-4-4-4-12). */
 export function traceIdToUuid(traceId: string): string {
   return `${traceId.slice(0, 8)}-${traceId.slice(8, 12)}-${traceId.slice(12, 16)}-${traceId.slice(16, 20)}-${traceId.slice(20)}`;
 }

@@ -21,6 +21,7 @@
 import type { JsonObject, JsonValue } from "./records.js";
 import { errorMessage } from "../util/error-message.js";
 import { isSecretName, REDACTED } from "./redact.js";
+import { isPlainObject } from "../util/plain-object.js";
 
 /** Limits of a conversion. */
 export interface JsonSafeLimits {
@@ -77,13 +78,6 @@ function className(obj: object): string {
   } catch {
     return "Object";
   }
-}
-
-/** An object literal (or `Object.create(null)`): not an array, not a class instance. */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
 }
 
 class Converter {

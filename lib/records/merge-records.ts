@@ -1,4 +1,5 @@
 import { isTerminalStatus, type FlowceptRecord } from "./records.js";
+import { isPlainObject } from "../util/plain-object.js";
 
 /** Sub-documents whose keys are merged, not replaced, when messages for one id meet. */
 export const MERGED_SUBDOCUMENTS = [
@@ -12,10 +13,6 @@ export const MERGED_SUBDOCUMENTS = [
 ] as const;
 
 const MERGED = new Set<string>(MERGED_SUBDOCUMENTS);
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Merges a later message for the same id into an earlier one, as the MongoDB

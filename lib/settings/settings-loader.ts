@@ -16,6 +16,7 @@ import {
   type FlowceptSettings,
   type SettingsOverrides,
 } from "./settings.js";
+import { errorMessage } from "../util/error-message.js";
 
 let cached: FlowceptSettings | undefined;
 let cachedEnv: string | undefined;
@@ -36,7 +37,7 @@ export function readSettingsFile(path: string, base: FlowceptSettings = defaultS
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new FlowceptSettingsError(`cannot read settings file: ${(err as Error).message}`, path);
+    throw new FlowceptSettingsError(`cannot read settings file: ${errorMessage(err)}`, path);
   }
   let doc: unknown;
   try {
@@ -86,7 +87,7 @@ export function getSettingsSafe(): FlowceptSettings {
   } catch (err) {
     if (!warned) {
       warned = true;
-      diag.error(`flowcept: ${(err as Error).message}; using default settings`);
+      diag.error(`flowcept: ${errorMessage(err)}; using default settings`);
     }
     cached = defaultSettings();
     for (const o of programmatic) cached = mergeSettings(cached, o, "configure()");

@@ -12,6 +12,7 @@ import {
   type TelemetryProbes,
   type TelemetryToggles,
 } from "./telemetry-types.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Options of {@link TelemetrySampler}. */
 export interface TelemetrySamplerOptions {
@@ -219,7 +220,7 @@ export class TelemetrySampler {
       st.nextTick = tick + Math.min(2 ** st.failures, MAX_BACKOFF_TICKS);
       if (!st.warned) {
         st.warned = true;
-        diag.warn(`flowcept telemetry: the "${name}" block is left out of records: ${(err as Error)?.message ?? String(err)}`);
+        diag.warn(`flowcept telemetry: the "${name}" block is left out of records: ${errorMessage(err)}`);
       }
     } finally {
       st.inFlight = false;

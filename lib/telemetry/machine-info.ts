@@ -13,6 +13,7 @@ import { createProbes } from "./create-probes.js";
 import { ProcessCounters } from "./ProcessCounters.js";
 import { redactEnvironment } from "../records/redact.js";
 import type { TelemetryBackend, TelemetryProbes, TelemetryToggles } from "./telemetry-types.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** The settings {@link collectMachineInfo} reads (a `FlowceptSettings` fits). */
 export interface MachineInfoSettings {
@@ -113,7 +114,7 @@ async function bounded(name: string, part: Part, ms: number, unavailable: JsonOb
     if (result === undefined) unavailable[name] = "not reported on this machine";
     return result;
   } catch (err) {
-    unavailable[name] = (err as Error)?.message ?? String(err);
+    unavailable[name] = errorMessage(err);
     return undefined;
   } finally {
     timer.abort();
@@ -161,7 +162,7 @@ export async function collectMachineInfo(settings: MachineInfoSettings = {}, opt
     info.runtime = { name: "node", version: process.version, v8: process.versions.v8, uv: process.versions.uv };
     info.environment = redactEnvironment(env);
   } catch (err) {
-    unavailable.machine_info = (err as Error)?.message ?? String(err);
+    unavailable.machine_info = errorMessage(err);
   } finally {
     abort.abort();
   }

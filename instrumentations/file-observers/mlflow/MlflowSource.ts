@@ -14,6 +14,7 @@ import { listFileStoreRuns, readFileStoreRun, runDirSignature, type ExperimentCa
 import { mlflowRunToTask, type MlflowRun } from "./mlflow-run.js";
 import { readMlflowSqlStore } from "./mlflow-sql-store.js";
 import { isTerminalMlflowStatus } from "./mlflow-status.js";
+import { errorMessage } from "../../../lib/util/error-message.js";
 
 interface RunMemo {
   /** Digest of the last record emitted for the run. */
@@ -160,7 +161,7 @@ export class MlflowSource extends PersistentSource<RunMemo> implements AdapterSo
       contents = await readMlflowSqlStore(path);
     } catch (err) {
       counters.corrupt++;
-      diag.warn(`flowcept mlflow adapter: cannot read ${path} as an MLflow store (${(err as Error).message}); will try again when it changes`);
+      diag.warn(`flowcept mlflow adapter: cannot read ${path} as an MLflow store (${errorMessage(err)}); will try again when it changes`);
       this.storeSignature = fullSig;
       return EMPTY;
     }
@@ -178,7 +179,7 @@ export class MlflowSource extends PersistentSource<RunMemo> implements AdapterSo
       entries = await listFileStoreRuns(root, this.experiments);
     } catch (err) {
       counters.corrupt++;
-      diag.warn(`flowcept mlflow adapter: cannot list the file store ${root}: ${(err as Error).message}`);
+      diag.warn(`flowcept mlflow adapter: cannot list the file store ${root}: ${errorMessage(err)}`);
       return EMPTY;
     }
     const runs: MlflowRun[] = [];
@@ -196,7 +197,7 @@ export class MlflowSource extends PersistentSource<RunMemo> implements AdapterSo
         runs.push(c.run);
       } catch (err) {
         counters.corrupt++;
-        diag.warn(`flowcept mlflow adapter: cannot read run ${entry.dir}: ${(err as Error).message}; will try again when it changes`);
+        diag.warn(`flowcept mlflow adapter: cannot read run ${entry.dir}: ${errorMessage(err)}; will try again when it changes`);
       }
     }
     const pending: Array<[string, RunMemo]> = [];

@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { listDirQuiet, statSignature } from "../fs-probe.js";
 import { isLaterMetric, type MlflowMetric, type MlflowRun } from "./mlflow-run.js";
 import { isTerminalMlflowStatus, mlflowStatusName } from "./mlflow-status.js";
+import { errorMessage } from "../../../lib/util/error-message.js";
 
 /** An experiment directory. */
 export interface FileStoreExperiment {
@@ -80,7 +81,7 @@ export async function listFileStoreRuns(root: string, cache: ExperimentCache = n
       try {
         meta = signature === undefined ? undefined : await readYaml(metaPath);
       } catch (err) {
-        diag.warn(`flowcept mlflow adapter: ${metaPath} is not valid YAML (${(err as Error).message}); its runs are left out until it changes`);
+        diag.warn(`flowcept mlflow adapter: ${metaPath} is not valid YAML (${errorMessage(err)}); its runs are left out until it changes`);
       }
       const experiment =
         meta && meta.experiment_id !== undefined

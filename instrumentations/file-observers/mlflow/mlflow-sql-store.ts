@@ -11,6 +11,7 @@ import initSqlJs from "sql.js";
 import { diag } from "@opentelemetry/api";
 import { isLaterMetric, type MlflowMetric, type MlflowRun } from "./mlflow-run.js";
 import { mlflowStatusName } from "./mlflow-status.js";
+import { errorMessage } from "../../../lib/util/error-message.js";
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 type Database = InstanceType<SqlJs["Database"]>;
@@ -106,7 +107,7 @@ export async function readMlflowSqlStore(path: string): Promise<SqlStoreContents
     try {
       latest = rows(db, "SELECT * FROM latest_metrics");
     } catch (err) {
-      diag.debug(`flowcept mlflow adapter: no latest_metrics table in ${path} (${(err as Error).message}); using metrics`);
+      diag.debug(`flowcept mlflow adapter: no latest_metrics table in ${path} (${errorMessage(err)}); using metrics`);
       latest = rows(db, "SELECT * FROM metrics");
     }
     for (const m of latest) {

@@ -15,6 +15,7 @@ import { decodeEvent, type DecodedEvent, type ValueCategory } from "./event-deco
 import { findEventFiles } from "./event-file-discovery.js";
 import { HPARAMS_SESSION_STATUS } from "./hparams-plugin.js";
 import { scanTfRecords } from "./tfrecord-reader.js";
+import { errorMessage } from "../../../lib/util/error-message.js";
 
 /** How far one event file has been read. */
 interface FileState {
@@ -183,7 +184,7 @@ export class TensorBoardSource extends PersistentSource<RunState> implements Ada
     try {
       fh = await open(path, "r");
     } catch (err) {
-      diag.warn(`flowcept tensorboard adapter: cannot open ${path}: ${(err as Error).message}`);
+      diag.warn(`flowcept tensorboard adapter: cannot open ${path}: ${errorMessage(err)}`);
       return false;
     }
     const before = f.offset;
@@ -204,7 +205,7 @@ export class TensorBoardSource extends PersistentSource<RunState> implements Ada
             ev = decodeEvent(reader, start, length);
           } catch (err) {
             counters.corrupt++;
-            diag.warn(`flowcept tensorboard adapter: ${path} at byte ${base + start}: undecodable event skipped (${(err as Error).message})`);
+            diag.warn(`flowcept tensorboard adapter: ${path} at byte ${base + start}: undecodable event skipped (${errorMessage(err)})`);
             return;
           }
           this.apply(run, ev, counters);
@@ -224,7 +225,7 @@ export class TensorBoardSource extends PersistentSource<RunState> implements Ada
       }
     } catch (err) {
       counters.errors++;
-      diag.warn(`flowcept tensorboard adapter: reading ${path} failed: ${(err as Error).message}`);
+      diag.warn(`flowcept tensorboard adapter: reading ${path} failed: ${errorMessage(err)}`);
     } finally {
       await fh.close().catch(() => undefined);
     }

@@ -11,6 +11,7 @@ import { FlowceptSettingsError } from "../../settings/settings.js";
 import { adapterConfigFromSettings, ADAPTER_KINDS, type AdapterKind } from "../../../instrumentations/file-observers/adapter-config.js";
 import type { AdapterCounters } from "../../../instrumentations/file-observers/adapter-counters.js";
 import { createAdapter } from "../../../instrumentations/file-observers/create-adapter.js";
+import { errorMessage } from "../../util/error-message.js";
 
 /** Help text of the command. */
 export const WATCH_COMMAND_USAGE = `Usage: flowcept-otel watch <tensorboard|mlflow> <path> [options]
@@ -94,7 +95,7 @@ export async function watchCommand(args: string[], io: WatchCommandIo = {}): Pro
       },
     });
   } catch (e) {
-    err.write(`${(e as Error).message}\n\n${WATCH_COMMAND_USAGE}`);
+    err.write(`${errorMessage(e)}\n\n${WATCH_COMMAND_USAGE}`);
     return 2;
   }
   const { values: o, positionals } = parsed;

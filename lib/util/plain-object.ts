@@ -1,0 +1,6 @@
+/** An object literal (or `Object.create(null)`), as JSON parsing makes: not an array, a Date, a class instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
