@@ -7,6 +7,7 @@ import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
 import { Status, type TaskRecord } from "../records/records.js";
 import { activeSink } from "../pipeline/record-sink.js";
+import { taskRecord } from "../records/task-record.js";
 
 /**
  * Iteration records published together: bounded memory for loops of any
@@ -46,9 +47,10 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
     const now = this.lastEnd ?? nowSeconds();
     this.lastEnd = undefined;
     const limits = this.cfg.limits;
-    const rec: TaskRecord = {
-      type: "task",
+    this.current = taskRecord({
       task_id: `${this.groupId}_${this.index}`,
+      workflow_id: this.workflowId,
+      campaign_id: this.campaignId,
       activity_id: this.activityId,
       used: { i: this.index, [this.itemName]: isSimpleValue(item, limits.maxStringLength) ? (item as unknown as string) : toJsonSafe(item, limits) },
       started_at: now,
@@ -56,10 +58,7 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
       group_id: this.groupId,
       parent_task_id: this.iterationParent(),
       hostname: HOSTNAME,
-    };
-    if (this.workflowId !== undefined) rec.workflow_id = this.workflowId;
-    if (this.campaignId !== undefined) rec.campaign_id = this.campaignId;
-    this.current = rec;
+    });
   }
 
   protected closeIteration(): void {

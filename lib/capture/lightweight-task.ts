@@ -6,13 +6,14 @@ import { isThenable } from "./task-span.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { randomSpanId, randomTraceId, taskIdOf } from "../records/ids.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
-import { Status, type JsonObject, type TaskRecord } from "../records/records.js";
+import { Status, type JsonObject } from "../records/records.js";
 import { fieldObject, TaskBinder } from "./task-binding.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
 import { currentScope, taskParentContext } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink, type RecordSink } from "../pipeline/record-sink.js";
 import { errorMessage } from "../util/error-message.js";
+import { taskRecord } from "../records/task-record.js";
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,38 +68,35 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
   function emit(sink: RecordSink, site: CallSite, limits: JsonSafeLimits, used: JsonObject, started: number, result: unknown, err: unknown, failed: boolean): void {
     try {
       const ended = nowSeconds();
-      const rec: TaskRecord = {
-        type: "task",
-        task_id: taskIdOf(site.traceId, randomSpanId()),
-        activity_id: activityId,
-        used,
-        started_at: started,
-        ended_at: ended,
-        status: failed ? Status.ERROR : Status.FINISHED,
-        hostname: HOSTNAME,
-        utc_timestamp: ended,
-      };
-      const wf = opts.workflowId ?? site.scope?.workflowId;
-      if (wf !== undefined) rec.workflow_id = wf;
-      const camp = opts.campaignId ?? site.scope?.campaignId;
-      if (camp !== undefined) rec.campaign_id = camp;
-      if (site.parentTaskId !== undefined) rec.parent_task_id = site.parentTaskId;
-      if (failed) rec.stderr = errorMessage(err);
-      else {
+      let generated: JsonObject | undefined;
+      if (!failed) {
         const g = binder.generated(result);
-        if (g !== undefined) rec.generated = fieldObject(g, limits);
+        if (g !== undefined) generated = fieldObject(g, limits);
       }
-      if (opts.subtype !== undefined) rec.subtype = opts.subtype;
-      if (tags !== undefined) rec.tags = tags;
-      if (opts.customMetadata !== undefined) {
-        if (customFor !== limits) {
-          custom = toJsonObject(opts.customMetadata, limits);
-          customFor = limits;
-        }
-        rec.custom_metadata = custom;
+      if (opts.customMetadata !== undefined && customFor !== limits) {
+        custom = toJsonObject(opts.customMetadata, limits);
+        customFor = limits;
       }
-      if (opts.agentId !== undefined) rec.agent_id = opts.agentId;
-      sink.emit(rec);
+      sink.emit(
+        taskRecord({
+          task_id: taskIdOf(site.traceId, randomSpanId()),
+          workflow_id: opts.workflowId ?? site.scope?.workflowId,
+          campaign_id: opts.campaignId ?? site.scope?.campaignId,
+          activity_id: activityId,
+          used,
+          generated,
+          started_at: started,
+          ended_at: ended,
+          status: failed ? Status.ERROR : Status.FINISHED,
+          stderr: failed ? errorMessage(err) : undefined,
+          parent_task_id: site.parentTaskId,
+          subtype: opts.subtype,
+          tags,
+          custom_metadata: custom,
+          hostname: HOSTNAME,
+          agent_id: opts.agentId,
+        }),
+      );
       if (batch === undefined || batch.flushed || batch.scope !== site.scope) batch = batchEntry(site.scope, activityId, started);
       batch.count++;
       if (failed) batch.errors++;

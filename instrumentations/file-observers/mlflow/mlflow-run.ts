@@ -5,6 +5,7 @@ import type { JsonObject, TaskRecord } from "../../../lib/records/records.js";
 import type { NameFilter } from "../name-filter.js";
 import { compact, jsonNumber, msToSeconds, nowSeconds } from "../record-values.js";
 import { taskStatusOfMlflow } from "./mlflow-status.js";
+import { taskRecord } from "../../../lib/records/task-record.js";
 
 /** The latest value of a metric, as MLflow picks it (highest step, then timestamp, then value). */
 export interface MlflowMetric {
@@ -74,31 +75,32 @@ export function mlflowRunToTask(run: MlflowRun, ctx: MlflowRecordContext): TaskR
   const tags: JsonObject = {};
   for (const [k, v] of sortedEntries(run.tags)) tags[k] = v;
   const runName = run.run_name || run.tags["mlflow.runName"] || undefined;
-  return compact({
-    type: "task" as const,
-    task_id: run.run_id,
-    workflow_id: ctx.workflowId,
-    campaign_id: ctx.campaignId,
-    activity_id: runName,
-    used,
-    generated,
-    started_at: msToSeconds(run.start_time),
-    ended_at: msToSeconds(run.end_time),
-    status: taskStatusOfMlflow(run.status),
-    user: run.user_id || undefined,
-    custom_metadata: compact({
-      mlflow_status: run.status,
-      run_name: runName,
-      experiment_id: run.experiment_id,
-      experiment_name: run.experiment_name,
-      lifecycle_stage: run.lifecycle_stage,
-      artifact_uri: run.artifact_uri,
-      tags,
-      metric_steps: steps,
-      store: ctx.store,
-      store_type: ctx.store_type,
-    }) as JsonObject,
-    adapter_id: "mlflow",
-    utc_timestamp: nowSeconds(),
-  });
+  return taskRecord(
+    compact({
+      task_id: run.run_id,
+      workflow_id: ctx.workflowId,
+      campaign_id: ctx.campaignId,
+      activity_id: runName,
+      used,
+      generated,
+      started_at: msToSeconds(run.start_time),
+      ended_at: msToSeconds(run.end_time),
+      status: taskStatusOfMlflow(run.status),
+      custom_metadata: compact({
+        mlflow_status: run.status,
+        run_name: runName,
+        experiment_id: run.experiment_id,
+        experiment_name: run.experiment_name,
+        lifecycle_stage: run.lifecycle_stage,
+        artifact_uri: run.artifact_uri,
+        tags,
+        metric_steps: steps,
+        store: ctx.store,
+        store_type: ctx.store_type,
+      }) as JsonObject,
+      adapter_id: "mlflow",
+      utc_timestamp: nowSeconds(),
+    }),
+    { user: run.user_id || undefined },
+  );
 }

@@ -16,6 +16,7 @@ import { findEventFiles } from "./event-file-discovery.js";
 import { HPARAMS_SESSION_STATUS } from "./hparams-plugin.js";
 import { scanTfRecords } from "./tfrecord-reader.js";
 import { errorMessage } from "../../../lib/util/error-message.js";
+import { taskRecord } from "../../../lib/records/task-record.js";
 
 /** How far one event file has been read. */
 interface FileState {
@@ -314,20 +315,21 @@ export class TensorBoardSource extends PersistentSource<RunState> implements Ada
       hparams_group: run.hparams_group,
       session_status: run.session_status !== undefined ? HPARAMS_SESSION_STATUS[run.session_status] : undefined,
     }) as JsonObject;
-    return compact({
-      type: "task" as const,
-      task_id: run.task_id,
-      workflow_id: workflowId,
-      campaign_id: this.opts.campaignId,
-      activity_id: activityId,
-      used,
-      generated,
-      started_at: run.first_wall_time,
-      ended_at: run.last_wall_time,
-      status,
-      custom_metadata: custom,
-      adapter_id: "tensorboard",
-      utc_timestamp: nowSeconds(),
-    });
+    return taskRecord(
+      compact({
+        task_id: run.task_id,
+        workflow_id: workflowId,
+        campaign_id: this.opts.campaignId,
+        activity_id: activityId,
+        used,
+        generated,
+        started_at: run.first_wall_time,
+        ended_at: run.last_wall_time,
+        status,
+        custom_metadata: custom,
+        adapter_id: "tensorboard",
+        utc_timestamp: nowSeconds(),
+      }),
+    );
   }
 }
