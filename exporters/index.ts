@@ -12,7 +12,8 @@ export { otlpSpanToData, otlpAttributes, OtlpSpanError } from "./otlp-ingest/otl
 export { otlpRequestToRecords } from "./otlp-ingest/otlp-records.js";
 export type { OtlpRequestRecords, OtlpMappingOptions } from "./otlp-ingest/otlp-records.js";
 export type { OtlpTraceRequest, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan, OtlpKeyValue, OtlpAnyValue, OtlpEvent, OtlpId, OtlpInt64, OtlpTraceResponse } from "./otlp-ingest/otlp-types.js";
-export { MongoRecordExporter, ensureFlowceptIndexes } from "./mongo/MongoRecordExporter.js";
+export { MongoRecordExporter } from "./mongo/MongoRecordExporter.js";
+export { ensureFlowceptIndexes } from "./mongo/mongo-indexes.js";
 export type { MongoRecordExporterOptions, ReplayProgress, ReplayResult } from "./mongo/MongoRecordExporter.js";
 export { mongoExporterOptionsFromSettings, createMongoExporterFromSettings } from "./mongo/exporter-options.js";
 export { replaySpill } from "./mongo/replay-spill.js";

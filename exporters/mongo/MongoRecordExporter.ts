@@ -1,27 +1,25 @@
 /**
- * The MongoDB provenance exporter: upserts records into Flowcept's
- * collections in unordered bulk writes, merging each message into the
- * stored document on the server. When MongoDB is down or too slow, records
- * go to a spill file on disk (never only to memory), and everything is
- * written once the database answers again. Nothing handed to it is lost:
- * not in an outage, not at process exit.
+ * The MongoDB provenance exporter: a queue of records pumped into Flowcept's
+ * collections (`bulk-upsert.ts`) through one connection (`MongoConnection`).
+ * When MongoDB is down or too slow, records go to a spill file on disk
+ * (`SpillFile`, never only to memory), and everything is written once the
+ * database answers again. Nothing handed to it is lost: not in an outage,
+ * not at process exit.
  */
-import { hostname } from "node:os";
-import { join, resolve } from "node:path";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { onProcessEnd } from "../../lib/process/exit-hooks.js";
-import { nowSeconds } from "../../lib/records/clock.js";
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Db, type Document, type MongoClientOptions } from "mongodb";
-import { COLLECTIONS } from "./mongo-layout.js";
+import { type MongoClientOptions } from "mongodb";
 import { redactUri } from "../../lib/records/redact.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
-import { mergePipeline, toMongoUpsert, type MongoUpsert } from "./mongo-document.js";
 import { SpillFile } from "./SpillFile.js";
-import { MONGO_MAX_DOCUMENT_BYTES } from "./truncate-document.js";
 import { errorMessage } from "../../lib/util/error-message.js";
+import { MongoConnection } from "./MongoConnection.js";
+import { RejectedRecordFile } from "./RejectedRecordFile.js";
+import { upsertRecords } from "./bulk-upsert.js";
+import { Backoff } from "../../lib/util/backoff.js";
 
 /** Options of {@link MongoRecordExporter}. */
 export interface MongoRecordExporterOptions {
@@ -86,9 +84,6 @@ interface Entry {
   done: boolean;
 }
 
-const TOO_LARGE_CODES = new Set([10334, 17419, 17420, 2]);
-const DUPLICATE_KEY = 11000;
-const MAX_WRITE_ROUNDS = 4;
 const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
 
 function sleep(ms: number): Promise<void> {
@@ -99,18 +94,12 @@ function sleep(ms: number): Promise<void> {
  * Writes Flowcept records to MongoDB (`kind: "database"`); see the file header for the guarantees.
  * Build it from settings with `createMongoExporterFromSettings()`.
  */
-/** Idle time after which the MongoDB connection is closed (it reopens on the next export). */
-const IDLE_DISCONNECT_MS = 500;
-
 export class MongoRecordExporter implements RecordExporter {
   readonly kind = "database" as const;
   /** The spill folder (absolute). */
   readonly spillDir: string;
-  private client: MongoClient;
-  private db: Db;
-  private connected = false;
-  private readonly makeClient: () => MongoClient;
-  private readonly dbName: string;
+  private readonly connection: MongoConnection;
+  private readonly rejected: RejectedRecordFile;
   private readonly opts: Required<Omit<MongoRecordExporterOptions, "clientOptions" | "uri" | "dbName">>;
   private readonly queue: Entry[] = [];
   private queueHead = 0;
@@ -121,12 +110,10 @@ export class MongoRecordExporter implements RecordExporter {
   private readonly claimed: SpillFile[] = [];
   private pumping = false;
   private outage = false;
-  private failures = 0;
+  private readonly backoff: Backoff;
+  /** Failed attempts over the exporter's life (the back-off count resets on success). */
   private failedAttempts = 0;
-  private retryAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private indexesReady = false;
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
@@ -150,15 +137,15 @@ export class MongoRecordExporter implements RecordExporter {
       replayOrphans: options.replayOrphans ?? true,
     };
     this.spillDir = resolve(this.opts.spillDir);
-    this.makeClient = () =>
-      new MongoClient(options.uri, {
-        serverSelectionTimeoutMS: this.opts.serverSelectionTimeoutMS,
-        connectTimeoutMS: this.opts.serverSelectionTimeoutMS,
-        ...options.clientOptions,
-      });
-    this.dbName = options.dbName ?? "flowcept";
-    this.client = this.makeClient();
-    this.db = this.client.db(this.dbName);
+    this.connection = new MongoConnection({
+      uri: options.uri,
+      dbName: options.dbName ?? "flowcept",
+      serverSelectionTimeoutMS: this.opts.serverSelectionTimeoutMS,
+      createIndexes: this.opts.createIndexes,
+      clientOptions: options.clientOptions,
+    });
+    this.rejected = new RejectedRecordFile(this.spillDir);
+    this.backoff = new Backoff(this.opts.retryInitialMs, this.opts.retryMaxMs);
     diag.debug(`flowcept: MongoDB exporter for ${redactUri(options.uri)}, spill folder ${this.spillDir}`);
     this.unregisterExit = onProcessEnd({ exitSync: () => this.spillMemory() });
     if (this.opts.replayOrphans) {
@@ -234,13 +221,13 @@ export class MongoRecordExporter implements RecordExporter {
     const start = this.replayedRecords;
     const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
     this.kick();
-    let lastFailures = this.failures;
+    let lastFailures = this.backoff.failures;
     for (;;) {
       const pendingBytes = this.claimed.reduce((n, f) => n + f.pendingBytes, 0);
       options.onProgress?.({ written: this.replayedRecords - start, pendingBytes });
       if (!this.claimed.some((f) => f.pending)) break;
-      if (this.outage && this.failures > lastFailures + 2) break;
-      if (!this.outage) lastFailures = this.failures;
+      if (this.outage && this.backoff.failures > lastFailures + 2) break;
+      if (!this.outage) lastFailures = this.backoff.failures;
       if (Date.now() > deadline) break;
       this.kick();
       await this.nextProgress();
@@ -267,7 +254,7 @@ export class MongoRecordExporter implements RecordExporter {
       const attemptsAtStart = this.failedAttempts;
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
-      this.retryAt = 0;
+      this.backoff.skipWait();
       for (let trial = 0; trial < this.opts.stopMaxTrials; trial++) {
         if (this.settled() || (this.outage && this.failedAttempts > attemptsAtStart)) break;
         this.kick();
@@ -277,14 +264,8 @@ export class MongoRecordExporter implements RecordExporter {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
     this.spillMemory();
-    try {
-      await this.client.close();
-    } catch (err) {
-      diag.debug(`flowcept: closing the MongoDB client: ${errorMessage(err)}`);
-    }
+    await this.connection.close();
     while (this.pumping) await this.nextProgress();
     for (const f of [...this.claimed, ...(this.spill ? [this.spill] : [])]) {
       f.close();
@@ -351,31 +332,9 @@ export class MongoRecordExporter implements RecordExporter {
   }
 
   private kick(): void {
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
-    }
+    this.connection.cancelIdleDisconnect();
     // During a back-off the retry timer restarts the pump.
     if (!this.pumping && !this.stopped && !this.retryTimer) void this.pump();
-  }
-
-  /**
-   * Open connections keep a Node process alive: once everything is written,
-   * the client is closed after a short idle time (and reconnects on the next
-   * export), so a program that simply ends can exit.
-   */
-  private scheduleIdleDisconnect(): void {
-    if (this.idleTimer || this.stopped || !this.connected) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.pumping || this.stopped || !this.connected || this.queueHead < this.queue.length || this.hasSpill) return;
-      const old = this.client;
-      this.client = this.makeClient();
-      this.db = this.client.db(this.dbName);
-      this.connected = false;
-      void old.close().catch(() => undefined);
-    }, IDLE_DISCONNECT_MS);
-    this.idleTimer.unref();
   }
 
   private nextProgress(): Promise<void> {
@@ -407,12 +366,12 @@ export class MongoRecordExporter implements RecordExporter {
     this.pumping = true;
     try {
       while (!this.stopped) {
-        const wait = this.retryAt - Date.now();
+        const wait = this.backoff.remaining();
         if (wait > 0) {
           this.scheduleRetry(wait);
           break;
         }
-        if (!(await this.ready())) {
+        if (!(await this.connection.ready())) {
           this.spillMemory();
           this.failed();
           continue;
@@ -460,10 +419,11 @@ export class MongoRecordExporter implements RecordExporter {
       diag.error(`flowcept: MongoDB exporter: ${errorMessage(err)}`);
       this.spillMemory();
       this.failed();
-      this.scheduleRetry(this.retryAt - Date.now());
+      this.scheduleRetry(this.backoff.remaining());
     } finally {
       this.pumping = false;
-      if (!this.retryTimer && this.queueHead >= this.queue.length && !this.hasSpill) this.scheduleIdleDisconnect();
+      // Once everything is written the connection closes when idle, so the program can exit.
+      if (!this.retryTimer && !this.stopped) this.connection.scheduleIdleDisconnect(() => !this.pumping && this.queueHead >= this.queue.length && !this.hasSpill);
       this.wake();
     }
   }
@@ -471,8 +431,7 @@ export class MongoRecordExporter implements RecordExporter {
   private succeeded(file: SpillFile | undefined): void {
     if (this.outage) diag.info("flowcept: MongoDB is reachable again; writing spilled records");
     this.outage = false;
-    this.failures = 0;
-    this.retryAt = 0;
+    this.backoff.succeeded();
     if (file && file !== this.spill && !file.pending) {
       file.close();
       this.claimed.splice(this.claimed.indexOf(file), 1);
@@ -483,10 +442,8 @@ export class MongoRecordExporter implements RecordExporter {
   private failed(): void {
     if (!this.outage) diag.warn(`flowcept: MongoDB unreachable; records are spilled to ${this.spillDir} and retried`);
     this.outage = true;
-    this.failures++;
     this.failedAttempts++;
-    const delay = Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(20, this.failures - 1));
-    this.retryAt = Date.now() + delay;
+    this.backoff.failed();
     this.wake();
   }
 
@@ -500,130 +457,8 @@ export class MongoRecordExporter implements RecordExporter {
     this.retryTimer.unref();
   }
 
-  /** Connects (a fresh client after a failed first connection: the driver closes its topology then) and creates indexes. */
-  private async ready(): Promise<boolean> {
-    if (!this.connected) {
-      try {
-        await this.client.connect();
-        this.connected = true;
-      } catch (err) {
-        diag.debug(`flowcept: connecting to MongoDB failed: ${errorMessage(err)}`);
-        const old = this.client;
-        this.client = this.makeClient();
-        this.db = this.client.db(this.dbName);
-        await old.close().catch(() => undefined);
-        return false;
-      }
-    }
-    if (this.indexesReady || !this.opts.createIndexes) return true;
-    try {
-      await ensureFlowceptIndexes(this.db);
-      this.indexesReady = true;
-      return true;
-    } catch (err) {
-      diag.debug(`flowcept: creating indexes failed: ${errorMessage(err)}`);
-      return false;
-    }
-  }
-
   /** Writes records; false when the database could not be reached (nothing is known written). */
-  private async write(records: readonly FlowceptRecord[]): Promise<boolean> {
-    const now = new Date();
-    const byCollection = new Map<string, { upserts: MongoUpsert[]; records: FlowceptRecord[] }>();
-    for (const record of records) {
-      let u: MongoUpsert;
-      try {
-        u = toMongoUpsert(record, now, { removeEmptyFields: this.opts.removeEmptyFields });
-      } catch (err) {
-        this.reject(record, errorMessage(err));
-        continue;
-      }
-      if (u.truncated.length) diag.warn(`flowcept: ${u.idField} ${u.id} is over 16 MiB; truncated ${u.truncated.join(", ")}`);
-      let slot = byCollection.get(u.collection);
-      if (!slot) byCollection.set(u.collection, (slot = { upserts: [], records: [] }));
-      slot.upserts.push(u);
-      slot.records.push(record);
-    }
-    for (const [name, slot] of byCollection) {
-      if (!(await this.bulk(name, slot.upserts, slot.records))) return false;
-    }
-    return true;
-  }
-
-  /** One collection's unordered bulk upsert, with per-document recovery from write errors. */
-  private async bulk(name: string, upserts: MongoUpsert[], records: FlowceptRecord[]): Promise<boolean> {
-    const collection = this.db.collection(name);
-    let pending = upserts.map((_, i) => i);
-    const limits = new Map<number, number>();
-    for (let round = 0; pending.length && round < MAX_WRITE_ROUNDS; round++) {
-      const ops: AnyBulkWriteOperation<Document>[] = pending.map((i) => {
-        const u = upserts[i]!;
-        return { updateOne: { filter: { [u.idField]: u.id }, update: mergePipeline(u.fields), upsert: true } };
-      });
-      try {
-        await collection.bulkWrite(ops, { ordered: false });
-        return true;
-      } catch (err) {
-        const writeErrors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
-        if (!writeErrors.length) {
-          diag.debug(`flowcept: bulk write to ${name} failed: ${errorMessage(err)}`);
-          return false;
-        }
-        const next: number[] = [];
-        for (const we of writeErrors) {
-          const i = pending[we.index];
-          if (i === undefined) continue;
-          if (we.code === DUPLICATE_KEY) {
-            next.push(i); // two upserts raced to insert the same id; the retry updates
-          } else if (TOO_LARGE_CODES.has(we.code) && /large|size/i.test(we.errmsg ?? "")) {
-            const limit = Math.floor((limits.get(i) ?? MONGO_MAX_DOCUMENT_BYTES) / 4);
-            limits.set(i, limit);
-            try {
-              const prev = upserts[i]!;
-              const withId = { ...records[i]!, [prev.idField]: prev.id };
-              upserts[i] = toMongoUpsert(withId, prev.fields.registered_at as Date, { removeEmptyFields: this.opts.removeEmptyFields, maxBytes: limit });
-              next.push(i);
-            } catch (e) {
-              this.reject(records[i]!, errorMessage(e));
-            }
-          } else {
-            this.reject(records[i]!, `MongoDB refused the document: ${we.errmsg} (code ${we.code})`);
-          }
-        }
-        pending = next;
-      }
-    }
-    for (const i of pending) this.reject(records[i]!, "still refused after retries");
-    return true;
-  }
-
-  /** Keeps a record MongoDB will not take in a `rejected-*.jsonl` file beside the spill files, with the reason. */
-  private reject(record: FlowceptRecord, reason: string): void {
-    const path = join(this.spillDir, `rejected-${hostname().replace(/[^A-Za-z0-9_.]/g, "_")}-${process.pid}.jsonl`);
-    try {
-      mkdirSync(this.spillDir, { recursive: true });
-      appendFileSync(path, `${JSON.stringify({ type: "rejected", reason, at: nowSeconds(), record })}\n`);
-      diag.error(`flowcept: a ${String(record.type)} record was refused by MongoDB (${reason}); kept in ${path}`);
-    } catch (err) {
-      diag.error(`flowcept: a record refused by MongoDB (${reason}) could not be kept: ${errorMessage(err)}`);
-    }
-  }
-}
-
-/** Creates Flowcept's indexes (idempotent). Conflicting existing indexes are left alone with a warning. */
-export async function ensureFlowceptIndexes(db: Db): Promise<void> {
-  for (const c of COLLECTIONS) {
-    try {
-      await db.collection(c.name).createIndexes(
-        c.indexes.map((i) => ({ key: { [i.field]: 1 }, name: `${i.field}_1`, ...(i.unique ? { unique: true } : {}) })),
-      );
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code === 85 || code === 86 || code === 11000) {
-        diag.warn(`flowcept: an index of ${c.name} could not be created: ${errorMessage(err)}`);
-        continue;
-      }
-      throw err;
-    }
+  private write(records: readonly FlowceptRecord[]): Promise<boolean> {
+    return upsertRecords(this.connection.db, records, { removeEmptyFields: this.opts.removeEmptyFields, reject: (r, why) => this.rejected.keep(r, why) });
   }
 }

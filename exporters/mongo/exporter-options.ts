@@ -1,4 +1,4 @@
-/** The thin settings layer over {@link MongoRecordExporter}: `databases.mongodb.*` and `db_buffer.*`. */
+/** The thin settings layer over {@link MongoRecordExporter} (`databases.mongodb.*`, `db_buffer.*`); loaded only when MongoDB is enabled, as it loads the driver. */
 import { mongoDbNameFromSettings, mongoUriFromSettings } from "./mongo-settings.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
 import type { FlowceptSettings } from "../../lib/settings/settings.js";

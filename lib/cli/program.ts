@@ -338,7 +338,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         }
         const db = client.db(dbName);
         if (o.createIndexes) {
-          const { ensureFlowceptIndexes } = await import("../../exporters/mongo/MongoRecordExporter.js");
+          const { ensureFlowceptIndexes } = await import("../../exporters/mongo/mongo-indexes.js");
           await ensureFlowceptIndexes(db);
         }
         const rows: Record<string, unknown>[] = [];
