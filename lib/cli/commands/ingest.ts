@@ -9,17 +9,7 @@ import { OtlpIngestServer, type OtlpIngestServerOptions } from "../../../exporte
 import { createIngestExporters } from "../../../exporters/otlp-ingest/ingest-exporters.js";
 import { bufferFilePath } from "../../settings/buffer-path.js";
 import { getSettings } from "../../settings/settings-loader.js";
-
-/** Where the command writes its messages. */
-export interface IngestIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const PROCESS_IO: IngestIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
+import { PROCESS_IO, type CliIo } from "../cli-context.js";
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -38,7 +28,7 @@ function parsePositive(v: string): number {
  * after the graceful stop (nothing accepted is lost); rejects when the
  * service cannot start (port in use, invalid settings).
  */
-export async function runIngestService(options: OtlpIngestServerOptions, io: IngestIo = PROCESS_IO): Promise<void> {
+export async function runIngestService(options: OtlpIngestServerOptions, io: CliIo = PROCESS_IO): Promise<void> {
   const settings = getSettings();
   const exporters = options.exporters ?? createIngestExporters(settings);
   const server = new OtlpIngestServer({ ...options, exporters });
@@ -64,7 +54,7 @@ export async function runIngestService(options: OtlpIngestServerOptions, io: Ing
 }
 
 /** Adds the `ingest` command to a commander program (the `flowcept-otel` CLI). */
-export function addIngestCommand(program: Command, io: IngestIo = PROCESS_IO): Command {
+export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Command {
   return program
     .command("ingest")
     .description("receive OTLP/HTTP traces (e.g. from an OTel Collector) and store them as Flowcept records in MongoDB or the local store")

@@ -12,6 +12,9 @@ import { adapterConfigFromSettings, ADAPTER_KINDS, type AdapterKind } from "../.
 import type { AdapterCounters } from "../../../instrumentations/file-observers/adapter-counters.js";
 import { createAdapter } from "../../../instrumentations/file-observers/create-adapter.js";
 import { errorMessage } from "../../util/error-message.js";
+import type { Command } from "commander";
+import { CliError } from "../CliError.js";
+import { type CliIo, type GlobalOptions } from "../cli-context.js";
 
 /** Help text of the command. */
 export const WATCH_COMMAND_USAGE = `Usage: flowcept-otel watch <tensorboard|mlflow> <path> [options]
@@ -169,4 +172,21 @@ export async function watchCommand(args: string[], io: WatchCommandIo = {}): Pro
   await adapter.stop();
   err.write(formatAdapterCounters(k, adapter.target, adapter.counters));
   return 0;
+}
+
+
+/** Adds `watch` to the program. */
+export function addWatchCommand(program: Command, io: CliIo): void {
+  program
+    .command("watch")
+    .description("read a TensorBoard logdir or an MLflow store and print or record its runs (watch --help for options)")
+    .argument("[args...]", "<tensorboard|mlflow> <path> [--once] [--json] …")
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[], _o: unknown, cmd: Command) => {
+      // `--json` is also a global option, which commander takes before the command sees it.
+      if (cmd.optsWithGlobals<GlobalOptions>().json && !args.includes("--json")) args = [...args, "--json"];
+      const code = await watchCommand(args, { stdout: { write: (t: string) => (io.out(t), true) } as never, stderr: { write: (t: string) => (io.err(t), true) } as never });
+      if (code !== 0) throw new CliError("watch failed", code);
+    });
 }

@@ -1,0 +1,35 @@
+/** `flowcept-otel query`: run a MongoDB-language query over tasks (or another collection). */
+import { resolve } from "node:path";
+import { Option, type Command } from "commander";
+import type { CollectionName } from "../../query/query-types.js";
+import { parseJsonArg, parseLimit, printRecords, progress, withDb, type CliIo } from "../cli-context.js";
+
+/** Adds `query` to the program. */
+export function addQueryCommand(program: Command, io: CliIo): void {
+  program
+    .command("query")
+    .description("run a MongoDB-language query over tasks (or another collection)")
+    .argument("<filter>", 'filter as JSON, e.g. \'{"status": "ERROR"}\'')
+    .option("--projection <json>", 'fields to keep or drop, e.g. \'{"task_id": 1}\'')
+    .option("--sort <json>", 'sort order, e.g. \'{"started_at": -1}\'')
+    .option("--limit <n>", "at most this many results", parseLimit)
+    .addOption(new Option("--collection <name>", "collection to query").choices(["tasks", "workflows", "agents", "objects"]).default("tasks"))
+    .option("--output <file>", "write the results to a file instead of printing them")
+    .addOption(new Option("--format <format>", "file format of --output").choices(["jsonl", "csv"]).default("jsonl"))
+    .action(async (filterText: string, o: { projection?: string; sort?: string; limit?: number; collection: CollectionName; output?: string; format: "jsonl" | "csv" }, cmd: Command) => {
+      const filter = parseJsonArg(filterText, "the filter");
+      const projection = o.projection === undefined ? undefined : parseJsonArg(o.projection, "--projection");
+      const sort = o.sort === undefined ? undefined : parseJsonArg(o.sort, "--sort");
+      await withDb(cmd, async (db, g) => {
+        const opts = { collection: o.collection, projection: projection as never, sort: sort as never, limit: o.limit };
+        if (o.output) {
+          const n = await db.exportQuery(filter as never, { ...opts, path: o.output, format: o.format, onProgress: progress(io, "exported") });
+          if (g.json) io.out(`${JSON.stringify({ written: n, path: resolve(o.output), format: o.format })}\n`);
+          else io.out(`${n} records written to ${resolve(o.output)}\n`);
+          return;
+        }
+        const rows = await db.query(filter as never, opts);
+        printRecords(io, g, rows, ["task_id", "workflow_id", "activity_id", "status", "name", "started_at", "ended_at"]);
+      });
+    });
+}

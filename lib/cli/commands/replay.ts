@@ -1,0 +1,39 @@
+/** `flowcept-otel replay`: write spill files left by processes that could not reach MongoDB. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { replaySpill } from "../../../exporters/mongo/replay-spill.js";
+import { redactUri } from "../../records/redact.js";
+import { CliError } from "../CliError.js";
+import { mongoTarget, parseLimit, progress, type CliIo, type GlobalOptions } from "../cli-context.js";
+
+/** Adds `replay` to the program. */
+export function addReplayCommand(program: Command, io: CliIo): void {
+  program
+    .command("replay")
+    .description("write spill files left by processes that could not reach MongoDB")
+    .option("--spill-dir <dir>", "folder of spill files (default: db_buffer.spill_dir)")
+    .option("--all", "also take files of live processes and other hosts")
+    .option("--timeout <ms>", "give up after this long (files not written are kept)", parseLimit)
+    .action(async (o: { spillDir?: string; all?: boolean; timeout?: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { uri, dbName, settings } = mongoTarget(g);
+      const spillDir = o.spillDir ?? settings.db_buffer.spill_dir;
+      if (!existsSync(spillDir)) throw new CliError(`spill folder ${resolve(spillDir)} does not exist`);
+      const report = progress(io, "replayed records");
+      const result = await replaySpill({
+        uri,
+        dbName,
+        spillDir,
+        all: o.all,
+        timeoutMs: o.timeout ?? 60_000,
+        createIndexes: settings.databases.mongodb.create_collection_index,
+        batchSize: settings.db_buffer.buffer_size,
+        onProgress: (p) => report(p.written),
+      });
+      report(result.written, undefined, true);
+      if (g.json) io.out(`${JSON.stringify(result)}\n`);
+      else io.out(`replayed ${result.written} records from ${result.files} spill file(s)${result.remaining.length ? `; ${result.remaining.length} file(s) left: MongoDB at ${redactUri(uri)} did not take them` : ""}\n`);
+      if (result.remaining.length) throw new CliError(`MongoDB at ${redactUri(uri)} is unreachable; spill files kept in ${resolve(spillDir)}`);
+    });
+}

@@ -1,0 +1,42 @@
+/** `flowcept-otel workflows`: list workflows with status, task counts and duration. */
+import type { Command } from "commander";
+import { parseLimit, printRecords, withDb, type CliIo } from "../cli-context.js";
+import { formatDuration, formatTime } from "../format.js";
+
+/** Adds `workflows` to the program. */
+export function addWorkflowsCommand(program: Command, io: CliIo): void {
+  program
+    .command("workflows")
+    .description("list workflows with status, task counts and duration")
+    .option("--limit <n>", "at most this many workflows (newest first)", parseLimit)
+    .action(async (o: { limit?: number }, cmd: Command) => {
+      await withDb(cmd, async (db, g) => {
+        const wfs = await db.workflowQuery({}, { sort: { started_at: -1 }, limit: o.limit });
+        const ids = wfs.map((w) => String(w.workflow_id));
+        const tasks = ids.length ? await db.taskQuery({ workflow_id: { $in: ids } }, { projection: { workflow_id: 1, status: 1 } }) : [];
+        const counts = new Map<string, Record<string, number>>();
+        for (const t of tasks) {
+          const c = counts.get(String(t.workflow_id)) ?? { total: 0 };
+          c.total = (c.total ?? 0) + 1;
+          const s = String(t.status ?? "UNKNOWN");
+          c[s] = (c[s] ?? 0) + 1;
+          counts.set(String(t.workflow_id), c);
+        }
+        const rows = wfs.map((w) => {
+          const c = counts.get(String(w.workflow_id)) ?? { total: 0 };
+          const duration = typeof w.ended_at === "number" && typeof w.started_at === "number" ? w.ended_at - w.started_at : undefined;
+          return {
+            workflow_id: w.workflow_id,
+            name: w.name,
+            status: w.status,
+            tasks: c.total ?? 0,
+            finished: c.FINISHED ?? 0,
+            errors: c.ERROR ?? 0,
+            started_at: g.json ? w.started_at : formatTime(w.started_at),
+            duration: g.json ? duration : formatDuration(duration),
+          };
+        });
+        printRecords(io, g, rows, []);
+      });
+    });
+}
