@@ -11,6 +11,7 @@ import { errorMessage } from "../../lib/util/error-message.js";
 import { runTaskBody } from "../../lib/capture/run-task-body.js";
 import { wantTelemetry } from "../../lib/capture/task-telemetry.js";
 import { recordAgentOnce } from "./agent-record.js";
+import type { AnyFunction } from "../../lib/util/any-function.js";
 
 /** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */
 export interface AgentTaskOptions extends TaskOptions {
@@ -41,9 +42,6 @@ interface McpExtra {
   requestId?: string | number;
   sessionId?: string;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** The SDK passes `extra` (abort signal, request id, session id…) as the handler's last argument. */
 function asExtra(v: unknown): McpExtra | undefined {

@@ -17,14 +17,12 @@ import { modelProfile, type LayerLike, type ModelLike } from "./model-profile.js
 import { modelSettings, type FlowceptModelOptions, type ModelCaptureSettings } from "./model-settings.js";
 import { backendName, tensorsField } from "./tensor-metadata.js";
 import { emitRecords } from "../../lib/pipeline/record-sink.js";
+import type { AnyFunction } from "../../lib/util/any-function.js";
 
 /** Subtype of a model's forward call task (Flowcept's torch instrumentation name). */
 export const PARENT_FORWARD = "parent_forward";
 /** Subtype of a layer's forward task inside a parent forward. */
 export const CHILD_FORWARD = "child_forward";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** The capture whose forward call is running (nested calls — Sequential's inner model, GraphModel.predict → execute — are part of it). */
 let activeForward: ModelCapture | undefined;

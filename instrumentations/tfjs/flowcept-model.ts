@@ -7,9 +7,7 @@ import type { ModelLike } from "./model-profile.js";
 import { ModelCapture } from "./ModelCapture.js";
 import type { FlowceptModelOptions } from "./model-settings.js";
 import { isTensorLike } from "./tensor-metadata.js";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
+import type { AnyFunction } from "../../lib/util/any-function.js";
 
 /** Forward methods of LayersModel (`predict`) and GraphModel (`predict`, `execute`, `executeAsync`). */
 export const FORWARD_METHODS = ["predict", "execute", "executeAsync"] as const;

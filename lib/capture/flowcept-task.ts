@@ -1,11 +1,13 @@
-import { context, diag, type Attributes } from "@opentelemetry/api";
+import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../records/attributes.js";
 import { captureConfig } from "./capture-config.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
-import { endTaskError, endTaskOk, isThenable, startTaskSpan } from "./task-span.js";
+import { endTaskError, endTaskOk, startTaskSpan } from "./task-span.js";
 import { wantTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
+import { runTaskBody } from "./run-task-body.js";
+import type { AnyFunction } from "../util/any-function.js";
 
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
 export interface TaskOptions extends BindingOptions {
@@ -24,9 +26,6 @@ export interface TaskOptions extends BindingOptions {
   sourceAgentId?: string;
   adapterId?: string;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** Attributes that are the same for every call of one wrapped function. */
 export function staticTaskAttributes(opts: TaskOptions, limits: JsonSafeLimits): Attributes {
@@ -81,27 +80,14 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
       return fn.apply(this, args);
     }
     const span = started.span;
-    let result: unknown;
-    try {
-      result = context.with(started.context, fn as AnyFunction, this as never, ...args);
-    } catch (err) {
-      endTaskError(span, err, telemetry);
-      throw err;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          endTaskOk(span, generatedJson(binder, value, cfg.limits), telemetry);
-          return value;
-        },
-        (err: unknown) => {
-          endTaskError(span, err, telemetry);
-          throw err;
-        },
-      );
-    }
-    endTaskOk(span, generatedJson(binder, result, cfg.limits), telemetry);
-    return result;
+    return runTaskBody(
+      started.context,
+      fn,
+      this,
+      args,
+      (value) => endTaskOk(span, generatedJson(binder, value, cfg.limits), telemetry),
+      (err) => endTaskError(span, err, telemetry),
+    );
   };
   return keepIdentity(wrapper, fn);
 }

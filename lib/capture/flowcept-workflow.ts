@@ -7,12 +7,10 @@ import { TaskBinder, type BindingOptions } from "./task-binding.js";
 import { isThenable } from "./task-span.js";
 import { flushAllSinks } from "../pipeline/record-sink.js";
 import { errorMessage } from "../util/error-message.js";
+import type { AnyFunction } from "../util/any-function.js";
 
 /** Options of {@link flowceptWorkflow}: the controller's options plus how to record arguments and result. */
 export interface WorkflowOptions extends FlowceptOptions, BindingOptions {}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
 
 /**
  * Wraps a "main" function as a workflow (Flowcept's `@flowcept`): every call

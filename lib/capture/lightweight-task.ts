@@ -14,10 +14,8 @@ import { type WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink, type RecordSink } from "../pipeline/record-sink.js";
 import { errorMessage } from "../util/error-message.js";
 import { taskRecord } from "../records/task-record.js";
+import type { AnyFunction } from "../util/any-function.js";
 
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** Where a lightweight record belongs: ids read from the active context at call time. */
 interface CallSite {

@@ -1,8 +1,6 @@
 import { context, type Context } from "@opentelemetry/api";
 import { isThenable } from "./task-span.js";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
+import type { AnyFunction } from "../util/any-function.js";
 
 /**
  * Runs a task's body in `ctx` and reports how it settled — synchronously
