@@ -15,4 +15,8 @@ export { autoInstrumentations, requestedInstrumentations, INSTRUMENTATION_NAMES 
 export type { InstrumentationName } from "./auto-instrumentations.js";
 export { registerEsmHook } from "./esm-hook.js";
 export { createAdapter, ADAPTER_KINDS, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig } from "./file-observers/index.js";
-export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters } from "./file-observers/index.js";
+export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters, TensorBoardLogTag } from "./file-observers/index.js";
+export type { McpServerClass } from "./mcp/McpInstrumentation.js";
+export type { PiscinaModule } from "./piscina/PiscinaInstrumentation.js";
+export type { PiscinaLike } from "./piscina/instrument-piscina.js";
+export type { AnyFunction } from "../lib/util/any-function.js";

@@ -37,10 +37,11 @@ export type { RegisterFlowceptOptions, FlowceptRegistration } from "./pipeline/r
 export { FlowceptPropagator } from "./context/FlowceptPropagator.js";
 export { flowceptEnv, joinWorkflowFromEnv } from "./context/workflow-env.js";
 export type { FlowceptEnv } from "./context/workflow-env.js";
+export type { WorkflowScope } from "./context/workflow-scope.js";
 
 export { configure, getSettings, resetSettings } from "./settings/settings-loader.js";
 export { FlowceptSettingsError } from "./settings/settings.js";
-export type { FlowceptSettings, SettingsOverrides } from "./settings/settings.js";
+export type { FlowceptSettings, SettingsOverrides, ModelInstrumentationSettings, GpuMetric } from "./settings/settings.js";
 
 export type { ReadBufferOptions } from "../exporters/jsonl/buffer-file.js";
 export type { FlowceptDb } from "./query/FlowceptDb.js";
@@ -50,3 +51,4 @@ export type { QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionN
 export { Status } from "./records/records.js";
 export type { StatusValue, JsonValue, JsonObject, BaseRecord, TaskRecord, WorkflowRecord, FlowceptRecord } from "./records/records.js";
 export type { RecordExporter } from "./records/record-exporter.js";
+export type { AnyFunction } from "./util/any-function.js";

@@ -27,6 +27,7 @@ const PROCESS_SUFFIX = `${hostname()}-${process.pid}`;
  */
 export class JsonlRecordExporter implements RecordExporter {
   readonly kind = "local" as const;
+  /** @internal */
   readonly acceptsRawJson = true;
   private readonly fixedPath: string | undefined;
   private readonly paths = new Set<string>();

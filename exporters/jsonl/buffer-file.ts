@@ -10,7 +10,7 @@ import { mergeRecords } from "../../lib/records/merge-records.js";
 import { enrichRecord } from "../../lib/records/enrich-record.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 
-/** Options of {@link readBufferFile}. */
+/** Options of `Flowcept.readBufferFile`. */
 export interface ReadBufferOptions {
   /**
    * Merge messages for the same id (a workflow's start and end messages, a

@@ -11,7 +11,8 @@ const FILES = ["dist/cjs/server/mcp.js", "dist/esm/server/mcp.js"];
 /** Resolved URLs of the SDK's server module, for the ES module loader hook. */
 export const MCP_ESM_PATTERNS: readonly RegExp[] = [/@modelcontextprotocol\/sdk\/dist\/esm\/server\/mcp\.js$/];
 
-interface McpServerClass {
+/** The shape of the SDK's `McpServer` class that is patched. */
+export interface McpServerClass {
   prototype: { tool?: (...a: unknown[]) => unknown; registerTool?: (...a: unknown[]) => unknown };
 }
 

@@ -7,7 +7,8 @@ import { runInstrumented, type PiscinaLike } from "./instrument-piscina.js";
 /** Configuration of {@link PiscinaInstrumentation}. */
 export interface PiscinaInstrumentationConfig extends InstrumentationConfig, Omit<WorkerTaskOptions, "activityId"> {}
 
-interface PiscinaModule {
+/** The shape of a loaded piscina module that is patched. */
+export interface PiscinaModule {
   Piscina?: { prototype: PiscinaLike };
   default?: { prototype: PiscinaLike };
 }

@@ -1,7 +1,7 @@
 import { diag, trace, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
-import type { RawRecord } from "../records/RawJson.js";
+import type { FlowceptRecord } from "../records/records.js";
 import { currentScope } from "../context/current-scope.js";
 import { errorMessage } from "../util/error-message.js";
 import { noteProbe, PROBE_SPAN_NAME } from "./record-sink.js";
@@ -81,7 +81,7 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   /** Records that have no span of their own (see `RecordPipeline.emit`). */
-  emit(records: RawRecord | readonly RawRecord[]): void {
+  emit(records: FlowceptRecord | readonly FlowceptRecord[]): void {
     this.pipeline.emit(records);
   }
 

@@ -1,6 +1,5 @@
 import type { ExportResult } from "@opentelemetry/core";
 import type { FlowceptRecord } from "./records.js";
-import type { RawJson } from "./RawJson.js";
 
 /**
  * A provenance exporter: the destination of Flowcept records (local JSONL store,
@@ -29,9 +28,9 @@ export interface RecordExporter {
    */
   readonly kind?: "local" | "database";
   /**
-   * True when the exporter handles {@link RawJson} values (pre-serialised JSON
-   * text, e.g. by splicing them into its output). Otherwise records reach it
-   * as plain JSON objects.
+   * @internal True when the exporter handles `RawJson` values (pre-serialised
+   * JSON text, e.g. by splicing them into its output). Otherwise records
+   * reach it as plain JSON objects.
    */
   readonly acceptsRawJson?: boolean;
 }
