@@ -13,7 +13,12 @@ export const MCP_ESM_PATTERNS: readonly RegExp[] = [/@modelcontextprotocol\/sdk\
 
 /** The shape of the SDK's `McpServer` class that is patched. */
 export interface McpServerClass {
-  prototype: { tool?: (...a: unknown[]) => unknown; registerTool?: (...a: unknown[]) => unknown };
+  prototype: {
+    /** The SDK's older tool registration. */
+    tool?: (...a: unknown[]) => unknown;
+    /** The SDK's current tool registration. */
+    registerTool?: (...a: unknown[]) => unknown;
+  };
 }
 
 /**
@@ -45,6 +50,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     return [new InstrumentationNodeModuleDefinition("@modelcontextprotocol/sdk", SUPPORTED, undefined, undefined, files)];
   }
 
+  /** Starts instrumenting: patches the library if it is loaded, and when it is loaded later. */
   override enable(): void {
     super.enable();
     // An SDK loaded (CommonJS) before this instrumentation is patched now.
@@ -64,6 +70,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     return exports;
   }
 
+  /** Stops instrumenting and restores what was patched. */
   override disable(): void {
     super.disable();
     for (const proto of this.patched ?? []) this.unpatchProto(proto);

@@ -42,11 +42,13 @@ export class PiscinaInstrumentation extends InstrumentationBase<PiscinaInstrumen
     ];
   }
 
+  /** Starts instrumenting: patches the library if it is loaded, and when it is loaded later. */
   override enable(): void {
     super.enable();
     this.patchModule(loadedModule("piscina") as PiscinaModule | undefined);
   }
 
+  /** Stops instrumenting and restores what was patched. */
   override disable(): void {
     super.disable();
     for (const proto of this.patched ?? []) if ((proto.run as { __wrapped?: boolean }).__wrapped) this._unwrap(proto, "run");

@@ -5,6 +5,7 @@ import { submitWorkerTask, type WorkerTaskOptions } from "../workers/worker-task
 
 /** The slice of piscina's `Piscina` this module touches (structural: piscina stays optional). */
 export interface PiscinaLike {
+  /** Runs a task in the pool. */
   run(task: unknown, options?: Record<string, unknown>): Promise<unknown>;
   readonly options?: { filename?: string | null; name?: string | null };
 }

@@ -36,6 +36,7 @@ export class TfjsInstrumentation extends InstrumentationBase<TfjsInstrumentation
     ];
   }
 
+  /** Starts instrumenting: patches the library if it is loaded, and when it is loaded later. */
   override enable(): void {
     super.enable();
     this.patchModule(loadedModule("@tensorflow/tfjs-layers") as Record<string, unknown> | undefined);
@@ -69,6 +70,7 @@ export class TfjsInstrumentation extends InstrumentationBase<TfjsInstrumentation
     return exports;
   }
 
+  /** Stops instrumenting and restores what was patched. */
   override disable(): void {
     super.disable();
     for (const proto of this.patched ?? []) this.unpatchProto(proto);

@@ -108,14 +108,17 @@ export class FlowceptTask implements Disposable {
     return this.ids.taskId;
   }
 
+  /** The workflow this task belongs to. */
   get workflowId(): string | undefined {
     return this.ids.workflowId;
   }
 
+  /** The campaign this task belongs to. */
   get campaignId(): string | undefined {
     return this.ids.campaignId;
   }
 
+  /** The agent that ran this task, when given. */
   get agentId(): string | undefined {
     return this.ids.agentId;
   }

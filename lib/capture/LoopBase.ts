@@ -145,6 +145,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
     span.end();
   }
 
+  /** Iterates the items synchronously (`for … of`), recording each iteration. */
   [Symbol.iterator](): Iterator<T> {
     if (!this.source.sync) throw new TypeError("FlowceptLoop: these items are async; use `for await`");
     const it = this.source.sync();
@@ -169,6 +170,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
     };
   }
 
+  /** Iterates the items asynchronously (`for await … of`), recording each iteration. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const src = this.source;
     const it: AsyncIterator<T> | Iterator<T> = src.async ? src.async() : src.sync!();

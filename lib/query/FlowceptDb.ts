@@ -184,12 +184,12 @@ export class FlowceptDb {
     return rows.length;
   }
 
-  /** Releases the backend (closes the MongoDB connection). */
   /** Where this query API reads from: the local store's path or the MongoDB server (credentials removed). */
   describe(): string {
     return this.backend.describe();
   }
 
+  /** Releases the backend (closes the MongoDB connection). */
   close(): Promise<void> {
     return this.backend.close();
   }

@@ -117,6 +117,7 @@ export class LocalQueryBackend implements QueryBackend {
     return rows.map(withoutType);
   }
 
+  /** Forgets what was read: the next query reads the store again. */
   async close(): Promise<void> {
     this.reset();
   }

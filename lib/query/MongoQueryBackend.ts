@@ -68,6 +68,7 @@ export class MongoQueryBackend implements QueryBackend {
     }
   }
 
+  /** Closes the MongoDB connection. */
   async close(): Promise<void> {
     await this.client.close();
   }

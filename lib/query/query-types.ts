@@ -33,6 +33,7 @@ export interface QueryBackend {
   describe(): string;
   /** Matching records: JSON values, times as float seconds, no `_id`, no `type`. */
   find(collection: CollectionName, filter: QueryFilter, options: QueryOptions): Promise<Record<string, unknown>[]>;
+  /** Releases what the backend holds (a connection, the records read). */
   close(): Promise<void>;
 }
 
