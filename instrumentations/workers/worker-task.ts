@@ -5,14 +5,13 @@
  * address) and its reply ends the span (the FINISHED or ERROR message, same
  * task id) after the worker's own records are emitted.
  */
-import { diag, type Attributes, type Span } from "@opentelemetry/api";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { diag, type Attributes } from "@opentelemetry/api";
+import type { CaptureSpan } from "../../lib/capture/CaptureSpan.js";
 import { BroadcastChannel } from "node:worker_threads";
 import { ATTR } from "../../lib/records/attributes.js";
 import { captureConfig } from "../../lib/capture/capture-config.js";
 import { nowSeconds } from "../../lib/records/clock.js";
 import { HOSTNAME } from "../../lib/process/host-info.js";
-import { readableSpanToData } from "../../lib/pipeline/readable-span.js";
 import { Status } from "../../lib/records/records.js";
 import { spanToRecord } from "../../lib/pipeline/span-to-record.js";
 import { isPlainObject } from "../../lib/util/plain-object.js";
@@ -51,7 +50,7 @@ export interface WorkerTaskSubmission {
 }
 
 interface Pending {
-  span: Span;
+  span: CaptureSpan;
   address: string;
   runningSent: boolean;
 }
@@ -87,7 +86,7 @@ function emitRunning(p: Pending, threadId: number, startedAt: number): void {
     const address = `${p.address}#${threadId}`;
     p.span.setAttribute(ATTR.ADDRESS, address);
     p.span.setAttribute(ATTR.STARTED_AT, startedAt);
-    const rec = spanToRecord(readableSpanToData(p.span as unknown as ReadableSpan), { hostname: HOSTNAME });
+    const rec = spanToRecord(p.span, { hostname: HOSTNAME });
     if (rec === undefined) return;
     rec.status = Status.RUNNING;
     rec.utc_timestamp = startedAt;
@@ -106,7 +105,7 @@ function emitRunning(p: Pending, threadId: number, startedAt: number): void {
 export async function submitWorkerTask(sub: WorkerTaskSubmission, submit: (envelope: TaskEnvelope | unknown) => Promise<unknown>): Promise<unknown> {
   const cfg = captureConfig();
   if (!cfg.enabled) return submit(sub.task);
-  let span: Span;
+  let span: CaptureSpan;
   let envelope: TaskEnvelope;
   let p: Pending;
   try {

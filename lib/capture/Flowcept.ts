@@ -1,15 +1,15 @@
 import { context, diag, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span } from "@opentelemetry/api";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { basename } from "node:path";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { readBufferFile, type ReadBufferOptions } from "../../exporters/jsonl/buffer-file.js";
-import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
-import { withForcedIds } from "../context/FlowceptIdGenerator.js";
+import { onProcessEnd, pendingSignal, type ExitReason } from "../process/exit-hooks.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { newUuid, workflowRootSpanId, workflowTraceId } from "../records/ids.js";
 import { toJsonObject } from "../records/json-safe.js";
-import { readableSpanToData } from "../pipeline/readable-span.js";
 import type { FlowceptRecord } from "../records/records.js";
-import { ensureFlowceptPipeline, flowceptTracer, usesFlowceptIds } from "../pipeline/register-flowcept.js";
+import { ensureFlowceptPipeline } from "../pipeline/register-flowcept.js";
+import { redactArgv } from "../records/redact.js";
+import { CaptureSpan } from "./CaptureSpan.js";
 import { getSettings, getSettingsSafe, settingsGeneration } from "../settings/settings-loader.js";
 import type { FlowceptDb } from "../query/FlowceptDb.js";
 import { lazyModule } from "../util/lazy-module.js";
@@ -17,13 +17,14 @@ import { spanToRecord } from "../pipeline/span-to-record.js";
 import { nowSeconds } from "../records/clock.js";
 import { errorMessage } from "../util/error-message.js";
 import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
+import { captureConfig } from "./capture-config.js";
 import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "../telemetry/machine-info.js";
-import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext } from "../context/current-scope.js";
+import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, setImplicitWorkflowFactory, startedImplicitScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 import { bufferFilePath } from "../settings/buffer-path.js";
 import { flushBatchSpans } from "./batch-spans.js";
-import { emitRecords, flushAllSinks, setLocalOnly } from "../pipeline/record-sink.js";
+import { activeSink, emitRecords, flushAllSinks, setLocalOnly } from "../pipeline/record-sink.js";
 import { prepareInterceptors, stopInterceptors, type RunningInterceptor } from "./interceptors.js";
 import { workflowMetadata, workflowMetadataJson } from "./workflow-metadata.js";
 
@@ -137,8 +138,12 @@ export class Flowcept {
     return this;
   }
 
-  /** @internal Synchronous start, used by `run` (not ambient) and the workflow wrappers. */
-  startSync(ambient: boolean): WorkflowScope {
+  /**
+   * @internal Synchronous start, used by `run` (not ambient) and the workflow
+   * wrappers; `implicit` makes the process's implicit workflow (started at
+   * the process's start, ended at its end with its exit status).
+   */
+  startSync(ambient: boolean, implicit = false): WorkflowScope {
     if (this.scope) {
       diag.warn(`flowcept: workflow ${this.workflowId} is already started`);
       return this.scope;
@@ -150,16 +155,16 @@ export class Flowcept {
     const o = this.opts;
     const traceId = workflowTraceId(this.workflowId);
     const rootSpanId = workflowRootSpanId(traceId);
-    const active = context.active();
-    const enclosing = scopeInContext(active) ?? currentScope(active);
+    const active = implicit ? ROOT_CONTEXT : context.active();
+    const enclosing = implicit ? undefined : (scopeInContext(active) ?? currentScope(active) ?? startedImplicitScope());
     const persist = o.startPersistence !== false;
     if (!persist) setLocalOnly(this.workflowId, true);
 
-    let span: Span | undefined;
+    let span: CaptureSpan | undefined;
     let root: Span;
     if (o.saveWorkflow !== false) {
-      span = this.startWorkflowSpan(traceId, rootSpanId, active, enclosing?.workflowId, settings);
-      root = span;
+      span = this.startWorkflowSpan(traceId, rootSpanId, active, enclosing?.workflowId, settings, implicit ? performance.timeOrigin / 1000 : undefined);
+      root = span.otel;
     } else {
       root = trace.wrapSpanContext({ traceId, spanId: rootSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
     }
@@ -179,8 +184,8 @@ export class Flowcept {
     if (ambient) pushAmbientScope(scope);
     this.unregisterExit = onProcessEnd(
       {
-        beforeExit: () => this.stop(),
-        exitSync: (reason) => this.endSync(exitStatus(reason)),
+        beforeExit: () => this.stop(implicit ? processStatus({ kind: "exit", detail: Number(process.exitCode ?? 0) }) : interruptedStatus()),
+        exitSync: (reason) => this.endSync(implicit ? processStatus(reason) : exitStatus(reason)),
       },
       true,
     );
@@ -192,10 +197,10 @@ export class Flowcept {
   }
 
   /** Probes the machine in the background; the result merges into the workflow record by id. */
-  private async recordMachineInfo(span: Span, settings: ReturnType<typeof getSettings>): Promise<void> {
+  private async recordMachineInfo(span: CaptureSpan, settings: ReturnType<typeof getSettings>): Promise<void> {
     try {
       const info = await collectMachineInfo(settings);
-      if (this.meta && span.isRecording()) {
+      if (this.meta && !span.ended) {
         this.meta.machine_info = info;
         span.setAttribute(ATTR.WORKFLOW, workflowMetadataJson(this.meta));
       }
@@ -205,7 +210,7 @@ export class Flowcept {
     }
   }
 
-  private startWorkflowSpan(traceId: string, rootSpanId: string, active: ReturnType<typeof context.active>, enclosingWorkflowId: string | undefined, settings: ReturnType<typeof getSettings>): Span {
+  private startWorkflowSpan(traceId: string, rootSpanId: string, active: ReturnType<typeof context.active>, enclosingWorkflowId: string | undefined, settings: ReturnType<typeof getSettings>, startTime?: number): CaptureSpan {
     const o = this.opts;
     const meta = workflowMetadata({ ...o, interceptors: o.interceptors ?? DEFAULT_INTERCEPTORS }, settings, enclosingWorkflowId);
     const attributes: Attributes = {
@@ -216,24 +221,16 @@ export class Flowcept {
     };
     this.meta = meta;
     if (o.workflowArgs !== undefined) attributes[ATTR.USED] = JSON.stringify(toJsonObject(o.workflowArgs));
-    // A workflow is always the root of its own trace; the span it was started under is a link.
+    // A workflow is always the root of its own trace (its id is the workflow's); the span it was started under is a link.
     const links: Link[] = [];
     const activeSpan = trace.getSpan(active);
     if (activeSpan && activeSpan.spanContext().traceId !== traceId) links.push({ context: activeSpan.spanContext() });
-    const tracer = flowceptTracer();
-    const name = o.workflowName ?? "workflow";
-    if (usesFlowceptIds()) {
-      return withForcedIds(traceId, rootSpanId, () => tracer.startSpan(name, { attributes, links, root: true }, ROOT_CONTEXT));
-    }
-    // Another SDK picks the ids: a remote parent carries the workflow's trace id instead.
-    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: rootSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
-    return tracer.startSpan(name, { attributes, links }, parent);
+    return new CaptureSpan(o.workflowName ?? "workflow", attributes, ROOT_CONTEXT, activeSink(), startTime, { traceId, spanId: rootSpanId }, links);
   }
 
-  private emitStartRecord(span: Span): void {
+  private emitStartRecord(span: CaptureSpan): void {
     try {
-      if (!span.isRecording()) return;
-      const rec = spanToRecord(readableSpanToData(span as unknown as ReadableSpan), { hostname: HOSTNAME });
+      const rec = spanToRecord(span, { hostname: HOSTNAME });
       if (rec) emitRecords(rec);
     } catch (err) {
       diag.error(`flowcept: could not record the start of workflow ${this.workflowId}: ${errorMessage(err)}`);
@@ -344,3 +341,44 @@ function exitStatus(reason: ExitReason): StopOptions {
   if (reason.kind === "signal") return { error: `workflow interrupted by ${reason.detail}` };
   return reason.detail === 0 ? {} : { error: `process exited with code ${reason.detail}` };
 }
+
+/** How a workflow left open ends when the event loop drains: interrupted when a signal came (and the application handled it). */
+function interruptedStatus(): StopOptions {
+  const signal = pendingSignal();
+  return signal === undefined ? {} : exitStatus({ kind: "signal", detail: signal });
+}
+
+/** The end of the process's implicit workflow: its exit status as `generated`, ERROR unless it exited with 0. */
+function processStatus(reason: ExitReason): StopOptions {
+  const signal = reason.kind === "signal" ? reason.detail : pendingSignal();
+  if (signal !== undefined) return { error: `process interrupted by ${signal}`, generated: { signal } };
+  const code = reason.detail as number;
+  return code === 0 ? { generated: { exit_code: 0 } } : { error: `process exited with code ${code}`, generated: { exit_code: code } };
+}
+
+/** The script this process runs (`node app.js` → `app.js`), or the runtime when there is none. */
+function scriptName(): string {
+  const script = process.argv[1];
+  return script ? basename(script) : basename(process.execPath);
+}
+
+/**
+ * The process's implicit workflow: tasks and spans recorded outside any
+ * other workflow belong to it (one workflow record per process, named
+ * after the script, with its redacted arguments as `used` and its exit
+ * status at the end); workflows started while it runs are its children.
+ */
+setImplicitWorkflowFactory(() => {
+  if (!captureConfig().enabled) return undefined;
+  try {
+    const fc = new Flowcept({
+      workflowName: scriptName(),
+      workflowSubtype: "process",
+      workflowArgs: { script: process.argv[1] ?? null, args: redactArgv(process.argv.slice(2)), pid: process.pid },
+    });
+    return fc.startSync(false, true);
+  } catch (err) {
+    diag.error(`flowcept: the process's implicit workflow could not start: ${errorMessage(err)}`);
+    return undefined;
+  }
+});

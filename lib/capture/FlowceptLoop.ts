@@ -1,8 +1,9 @@
-import { SpanStatusCode, type Attributes, type Span } from "@opentelemetry/api";
+import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
-import { flowceptTracer } from "../pipeline/register-flowcept.js";
+import { activeSink } from "../pipeline/record-sink.js";
+import { CaptureSpan } from "./CaptureSpan.js";
 import { addIoMirror } from "./io-mirror.js";
 import { fieldJson } from "./task-binding.js";
 import { setGenerated } from "./task-span.js";
@@ -20,7 +21,7 @@ import { taskIdOf } from "../records/ids.js";
  * integers (`new FlowceptLoop(5)` yields 0…4), without materialising them.
  */
 export class FlowceptLoop<T = number> extends LoopBase<T> {
-  private iterSpan: Span | undefined;
+  private iterSpan: CaptureSpan | undefined;
   private generated: Record<string, unknown> | undefined;
   private readonly telemetry: boolean;
 
@@ -50,7 +51,7 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
     if (this.options.parentTaskId !== undefined) attrs[ATTR.PARENT_TASK_ID] = this.options.parentTaskId;
     addIoMirror(attrs, "input", attrs[ATTR.USED] as string, this.cfg.ioMaxBytes);
     this.generated = undefined;
-    this.iterSpan = flowceptTracer().startSpan(this.activityId, { attributes: attrs }, this.loopContext);
+    this.iterSpan = new CaptureSpan(this.activityId, attrs, this.loopContext!, activeSink());
   }
 
   protected closeIteration(): void {

@@ -1,4 +1,5 @@
-import { diag, SpanStatusCode, type Attributes, type Span } from "@opentelemetry/api";
+import { diag, SpanStatusCode, type Attributes } from "@opentelemetry/api";
+import type { CaptureSpan } from "./CaptureSpan.js";
 import { ATTR } from "../records/attributes.js";
 import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "../records/clock.js";
@@ -64,7 +65,7 @@ function textOrJson(v: string | Record<string, unknown>): string {
  * end of the block if it was not ended. A task is published exactly once.
  */
 export class FlowceptTask implements Disposable {
-  private span: Span | undefined;
+  private span: CaptureSpan | undefined;
   private readonly telemetry: boolean;
   private readonly startedAt: number;
   private readonly ids: { taskId?: string; workflowId?: string; campaignId?: string; agentId?: string };

@@ -1,10 +1,12 @@
-import { diag, SpanStatusCode, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import { diag, SpanStatusCode, type Attributes, type Context } from "@opentelemetry/api";
+import type { CaptureSpan } from "./CaptureSpan.js";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { captureConfig, type CaptureConfig } from "./capture-config.js";
 import { loopSource, type LoopItems, type LoopSource } from "./loop-items.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
 import type { WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink } from "../pipeline/record-sink.js";
+import { taskScope } from "../context/current-scope.js";
 import { errorMessage } from "../util/error-message.js";
 import { taskIdOf } from "../records/ids.js";
 
@@ -44,7 +46,7 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
   /** Index of the current iteration (-1 before the first). */
   protected index = -1;
   protected iterationOpen = false;
-  protected loopSpan: Span | undefined;
+  protected loopSpan: CaptureSpan | undefined;
   protected loopContext: Context | undefined;
   protected scope: WorkflowScope | undefined;
   /** The loop task's id: the `group_id` of its iterations. */
@@ -60,7 +62,10 @@ export abstract class LoopBase<T> implements Iterable<T>, AsyncIterable<T> {
     this.activityId = `${this.loopName}_iteration`;
     this.source = loopSource(items, options.itemsLength);
     this.cfg = captureConfig();
-    this.enabled = options.captureEnabled !== false && this.cfg.enabled && activeSink() !== undefined;
+    const wanted = options.captureEnabled !== false && this.cfg.enabled;
+    // Outside any workflow, the first loop starts the process's implicit one (and the pipeline it records to).
+    if (wanted) taskScope();
+    this.enabled = wanted && activeSink() !== undefined;
   }
 
   /** Number of items when known. */

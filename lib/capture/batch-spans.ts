@@ -43,11 +43,12 @@ export function batchEntry(scope: WorkflowScope | undefined, activity: string, n
 
 /** Ends one span per open batch (of one workflow, or all). */
 export function flushBatchSpans(workflowId?: string): void {
+  const tracer = flowceptTracer().tracer;
   for (const [key, e] of entries) {
     if (workflowId !== undefined && e.scope?.workflowId !== workflowId) continue;
     entries.delete(key);
     e.flushed = true;
-    if (e.count === 0) continue;
+    if (e.count === 0 || tracer === undefined) continue;
     try {
       const attributes = {
         [ATTR.TYPE]: SPAN_TYPE.BATCH,
@@ -55,7 +56,7 @@ export function flushBatchSpans(workflowId?: string): void {
         "flowcept.error_count": e.errors,
         ...(e.scope ? { [ATTR.WORKFLOW_ID]: e.scope.workflowId, [ATTR.CAMPAIGN_ID]: e.scope.campaignId } : {}),
       };
-      const span = flowceptTracer().startSpan(`${e.activity} ×${e.count}`, { attributes, startTime: e.first * 1000 }, e.scope?.context ?? context.active() ?? ROOT_CONTEXT);
+      const span = tracer.startSpan(`${e.activity} ×${e.count}`, { attributes, startTime: e.first * 1000 }, e.scope?.context ?? context.active() ?? ROOT_CONTEXT);
       span.end(e.last * 1000);
     } catch (err) {
       diag.debug(`flowcept: batch span for ${e.activity} not created: ${errorMessage(err)}`);

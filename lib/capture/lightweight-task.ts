@@ -9,7 +9,7 @@ import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { Status, type JsonObject } from "../records/records.js";
 import { fieldObject, TaskBinder } from "./task-binding.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
-import { currentScope, taskParentContext } from "../context/current-scope.js";
+import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 import { activeSink, type RecordSink } from "../pipeline/record-sink.js";
 import { errorMessage } from "../util/error-message.js";
@@ -31,7 +31,7 @@ let lastSite: CallSite | undefined;
 function callSite(): CallSite {
   const parent = taskParentContext();
   if (parent === lastContext && lastSite !== undefined) return lastSite;
-  const scope = currentScope(parent);
+  const scope = taskScope(parent);
   const ps = trace.getSpan(parent)?.spanContext();
   let site: CallSite;
   if (ps === undefined) site = { scope, traceId: scope?.traceId ?? randomTraceId(), parentTaskId: undefined };
@@ -106,9 +106,10 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
 
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const cfg = captureConfig();
-    const sink = cfg.enabled ? activeSink() : undefined;
-    if (sink === undefined) return fn.apply(this, args);
+    if (!cfg.enabled) return fn.apply(this, args);
     const site = callSite();
+    const sink = activeSink();
+    if (sink === undefined) return fn.apply(this, args);
     let used: JsonObject;
     try {
       used = fieldObject(binder.used(args), cfg.limits);

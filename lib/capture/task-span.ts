@@ -2,19 +2,20 @@
  * Starting and ending the span of one task call: the shared core of
  * `flowceptTask`, `@task`, loops and `FlowceptTask`.
  */
-import { diag, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import { diag, SpanStatusCode, trace, type Attributes, type Context } from "@opentelemetry/api";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { errorMessage } from "../util/error-message.js";
 import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
-import { flowceptTracer } from "../pipeline/register-flowcept.js";
+import { activeSink } from "../pipeline/record-sink.js";
+import { CaptureSpan } from "./CaptureSpan.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
-import { currentScope, taskParentContext } from "../context/current-scope.js";
+import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 
 /** A started task span and the context its body runs in. */
 export interface StartedTask {
-  span: Span;
+  span: CaptureSpan;
   context: Context;
   scope: WorkflowScope | undefined;
 }
@@ -37,11 +38,12 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
 /**
  * Starts a task span named `activityId` with `attrs` (which must already hold
  * `flowcept.used` and the static attributes), under the current task or
- * workflow.
+ * workflow (the process's implicit workflow outside any other). `startTime`
+ * is in milliseconds since the epoch.
  */
 export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: boolean, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
   const parent = taskParentContext();
-  const scope = currentScope(parent);
+  const scope = taskScope(parent);
   attrs[ATTR.TYPE] ??= SPAN_TYPE.TASK;
   stampTaskIds(attrs, parent, scope, workflowId, campaignId);
   const used = attrs[ATTR.USED];
@@ -50,24 +52,24 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
     const t = telemetrySnapshotJson();
     if (t !== undefined) attrs[ATTR.TELEMETRY_AT_START] = t;
   }
-  const span = flowceptTracer().startSpan(activityId, startTime === undefined ? { attributes: attrs } : { attributes: attrs, startTime }, parent);
-  return { span, context: trace.setSpan(parent, span), scope };
+  const span = new CaptureSpan(activityId, attrs, parent, activeSink(), startTime === undefined ? undefined : startTime / 1000);
+  return { span, context: trace.setSpan(parent, span.otel), scope };
 }
 
 /** Sets `flowcept.generated` and its `output.value` mirror on a task span. */
-export function setGenerated(span: Span, generatedJson: string): void {
+export function setGenerated(span: CaptureSpan, generatedJson: string): void {
   span.setAttribute(ATTR.GENERATED, generatedJson);
   const max = captureConfig().ioMaxBytes;
   if (max <= 0) return;
   const io = capIo(generatedJson, max);
-  span.setAttribute(IO_ATTR.OUTPUT_VALUE, io.value);
-  span.setAttribute(IO_ATTR.OUTPUT_MIME_TYPE, io.mime);
+  span.setTraceAttribute(IO_ATTR.OUTPUT_VALUE, io.value);
+  span.setTraceAttribute(IO_ATTR.OUTPUT_MIME_TYPE, io.mime);
 }
 
 const OK_STATUS = Object.freeze({ code: SpanStatusCode.OK });
 
 /** Ends a task span as FINISHED, with `generated` JSON when given. Never throws. */
-export function endTaskOk(span: Span, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
+export function endTaskOk(span: CaptureSpan, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
   try {
     if (generatedJson !== undefined) setGenerated(span, generatedJson);
     if (telemetry) {
@@ -83,7 +85,7 @@ export function endTaskOk(span: Span, generatedJson: string | undefined, telemet
 
 
 /** Ends a task span as ERROR: exception event, span status, `stderr`. Never throws. */
-export function endTaskError(span: Span, err: unknown, telemetry: boolean): void {
+export function endTaskError(span: CaptureSpan, err: unknown, telemetry: boolean): void {
   try {
     const msg = errorMessage(err);
     span.recordException(err instanceof Error ? err : msg);
@@ -99,7 +101,7 @@ export function endTaskError(span: Span, err: unknown, telemetry: boolean): void
   endQuietly(span);
 }
 
-function endQuietly(span: Span, endTime?: number): void {
+function endQuietly(span: CaptureSpan, endTime?: number): void {
   try {
     span.end(endTime);
   } catch (err) {

@@ -7,16 +7,19 @@ let forcedSpanId: string | undefined;
 /**
  * The id generator of the provider `registerFlowcept()` builds: CSPRNG ids,
  * and a way for the workflow root span to get a chosen trace and span id so
- * that a workflow is one trace whose id is the workflow id.
+ * that a workflow is one trace whose id is the workflow id. Given another
+ * generator (an application's provider's), it leaves every other id to it.
  */
 export class FlowceptIdGenerator implements IdGenerator {
+  constructor(private readonly others?: IdGenerator) {}
+
   generateTraceId(): string {
     const forced = forcedTraceId;
     if (forced !== undefined) {
       forcedTraceId = undefined;
       return forced;
     }
-    return randomTraceId();
+    return this.others ? this.others.generateTraceId() : randomTraceId();
   }
 
   generateSpanId(): string {
@@ -25,7 +28,7 @@ export class FlowceptIdGenerator implements IdGenerator {
       forcedSpanId = undefined;
       return forced;
     }
-    return randomSpanId();
+    return this.others ? this.others.generateSpanId() : randomSpanId();
   }
 }
 

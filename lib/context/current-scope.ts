@@ -10,6 +10,9 @@ import type { WorkflowScope } from "./workflow-scope.js";
 
 const SCOPE_KEY = createContextKey("flowcept.workflow_scope");
 const ambient: WorkflowScope[] = [];
+let implicitFactory: (() => WorkflowScope | undefined) | undefined;
+let implicit: WorkflowScope | undefined;
+let creating = false;
 
 /** A context carrying `scope` (and its root span) on top of `parent`. */
 export function contextWithScope(parent: Context, scope: WorkflowScope, root: Span): Context {
@@ -28,6 +31,37 @@ export function scopeInContext(ctx: Context): WorkflowScope | undefined {
  */
 export function currentScope(ctx: Context = context.active()): WorkflowScope | undefined {
   return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? scopeFromBaggage(ctx) ?? ambient[ambient.length - 1];
+}
+
+/**
+ * Sets how the process's implicit workflow is made (by the capture API):
+ * the workflow of tasks and spans recorded outside any other.
+ */
+export function setImplicitWorkflowFactory(factory: () => WorkflowScope | undefined): void {
+  implicitFactory = factory;
+}
+
+/** The process's implicit workflow, when something was recorded outside any other workflow. */
+export function startedImplicitScope(): WorkflowScope | undefined {
+  return implicit;
+}
+
+/**
+ * The workflow a task or span started now belongs to: the current scope
+ * (see {@link currentScope}), else the process's implicit workflow, started
+ * on first need — one per process.
+ */
+export function taskScope(ctx: Context = context.active()): WorkflowScope | undefined {
+  const scope = currentScope(ctx);
+  if (scope !== undefined || implicit !== undefined) return scope ?? implicit;
+  if (implicitFactory === undefined || creating) return undefined;
+  creating = true;
+  try {
+    implicit = implicitFactory();
+  } finally {
+    creating = false;
+  }
+  return implicit;
 }
 
 /**

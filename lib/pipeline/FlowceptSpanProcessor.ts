@@ -1,10 +1,9 @@
 import { diag, trace, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { ATTR, SPAN_TYPE } from "../records/attributes.js";
+import { ATTR } from "../records/attributes.js";
 import type { FlowceptRecord } from "../records/records.js";
-import { currentScope } from "../context/current-scope.js";
+import { taskScope } from "../context/current-scope.js";
 import { errorMessage } from "../util/error-message.js";
-import { noteProbe, PROBE_SPAN_NAME } from "./record-sink.js";
 import { RecordPipeline, type RecordPipelineOptions } from "./RecordPipeline.js";
 import { compileSpanFilter, type SpanMatchOption } from "./span-match.js";
 
@@ -28,13 +27,18 @@ export interface FlowceptSpanProcessorOptions extends RecordPipelineOptions {
 }
 
 /**
- * A span processor that turns ended spans into Flowcept records and hands
- * them, in batches, to provenance exporters — without ever dropping one (see
- * `RecordPipeline`). Add it to any tracer provider; `registerFlowcept()` and
- * `Flowcept.start()` do so for you when the application has none.
+ * A span processor that turns the ended spans of other instrumentations
+ * (HTTP, databases, the application's own) into Flowcept task records and
+ * hands them, in batches, to provenance exporters — without ever dropping
+ * one (see `RecordPipeline`). Add it to any tracer provider;
+ * `registerFlowcept()` and `Flowcept.start()` do so for you when the
+ * application has none.
  *
- * It also stamps every span started inside a Flowcept workflow — including
- * spans of other instrumentations — with the workflow and campaign ids.
+ * It stamps every such span with the workflow and campaign ids of the
+ * Flowcept workflow it runs in (the process's implicit workflow outside any
+ * other). Flowcept's own task, loop and workflow spans are recorded by the
+ * capture API itself, whatever the provider and its sampler: this processor
+ * skips them, so they are never recorded twice.
  */
 export class FlowceptSpanProcessor implements SpanProcessor {
   /** @internal Where this processor's records go. */
@@ -47,17 +51,9 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    if (span.name === PROBE_SPAN_NAME) {
-      noteProbe(this.pipeline);
-      return;
-    }
-    const type = span.attributes[ATTR.TYPE];
-    if (type !== undefined) {
-      // Stamped by the capture API. Tasks are tracked so that an exit can record the ones cut short.
-      if (type !== SPAN_TYPE.WORKFLOW) this.pipeline.spanStarted(span);
-      return;
-    }
-    const scope = currentScope(parentContext);
+    // Flowcept's own spans: recorded by the capture API.
+    if (span.attributes[ATTR.TYPE] !== undefined) return;
+    const scope = taskScope(parentContext);
     if (scope === undefined) return;
     span.setAttribute(ATTR.WORKFLOW_ID, scope.workflowId);
     if (scope.campaignId) span.setAttribute(ATTR.CAMPAIGN_ID, scope.campaignId);
@@ -67,7 +63,8 @@ export class FlowceptSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.spanFilter && span.attributes[ATTR.TYPE] === undefined) {
+    if (span.attributes[ATTR.TYPE] !== undefined) return;
+    if (this.spanFilter) {
       let keep: boolean;
       try {
         keep = this.spanFilter(span);

@@ -16,10 +16,12 @@ import { Status } from "../records/records.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
 import { getSettingsSafe } from "../settings/settings-loader.js";
+import { installDefaultDiagLogger } from "../settings/default-diag-logger.js";
 import { errorMessage } from "../util/error-message.js";
 import { createDefaultExporters } from "./default-exporters.js";
 import { ExporterLane } from "./ExporterLane.js";
 import { readableSpanToData } from "./readable-span.js";
+import type { SpanData } from "./span-data.js";
 import { addSink, anyLocalOnly, isLocalOnly, removeSink, type RecordSink } from "./record-sink.js";
 import { applyMask, type RecordMask } from "./record-mask.js";
 import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
@@ -54,10 +56,12 @@ export interface RecordPipelineOptions {
   mask?: RecordMask;
 }
 
-type Queued = ReadableSpan | RawRecord;
+type Queued = ReadableSpan | SpanData | RawRecord;
 
-function isSpan(e: Queued): e is ReadableSpan {
-  return typeof (e as ReadableSpan).spanContext === "function";
+/** The span data of a queued span, or undefined for a record. */
+function spanDataOf(e: Queued): SpanData | undefined {
+  if (typeof (e as ReadableSpan).spanContext === "function" && typeof (e as ReadableSpan).startTime !== "number") return readableSpanToData(e as ReadableSpan);
+  return typeof (e as SpanData).spanId === "string" ? (e as SpanData) : undefined;
 }
 
 /** See the file header. Live pipelines are known to `record-sink.ts`. */
@@ -73,11 +77,12 @@ export class RecordPipeline implements RecordSink {
   private immediate: NodeJS.Immediate | undefined;
   private shutDown = false;
   /** Task spans started and not ended: recorded as interrupted when the process ends under them. */
-  private readonly open = new Set<ReadableSpan>();
+  private readonly open = new Set<SpanData>();
   private queue: Queued[] = [];
   private readonly unregisterExit: () => void;
 
   constructor(options: RecordPipelineOptions = {}) {
+    installDefaultDiagLogger();
     const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
     this.maxBatchSize = options.maxBatchSize ?? 256;
     this.delay = options.scheduledDelayMillis ?? 200;
@@ -90,6 +95,7 @@ export class RecordPipeline implements RecordSink {
     addSink(this);
     this.unregisterExit = onProcessEnd({
       beforeExit: () => this.forceFlush(5000),
+      flushSync: () => void this.flushSync(),
       exitSync: (reason) => {
         this.recordInterrupted(reason);
         const left = this.flushSync();
@@ -98,14 +104,19 @@ export class RecordPipeline implements RecordSink {
     });
   }
 
-  /** A task span started: it is recorded as interrupted if the process ends before it does. */
-  spanStarted(span: ReadableSpan): void {
+  /** A span of the capture API started: it is recorded as interrupted if the process ends before it does. */
+  spanStarted(span: SpanData): void {
     this.open.add(span);
   }
 
-  /** An ended span to record. */
-  pushSpan(span: ReadableSpan): void {
+  /** A span of the capture API ended: its record follows. */
+  spanEnded(span: SpanData): void {
     this.open.delete(span);
+    this.pushSpan(span);
+  }
+
+  /** An ended span to record. */
+  pushSpan(span: ReadableSpan | SpanData): void {
     if (this.shutDown) return;
     // Mapping is deferred to the batch: the span's own call path only queues it.
     this.queue.push(span);
@@ -138,13 +149,14 @@ export class RecordPipeline implements RecordSink {
     for (let i = 0; i < q.length; i++) {
       const e = q[i]!;
       let record: RawRecord | undefined;
-      if (isSpan(e)) {
+      const span = spanDataOf(e);
+      if (span !== undefined) {
         try {
-          record = spanToRecord(readableSpanToData(e), this.defaults);
+          record = spanToRecord(span, this.defaults);
         } catch (err) {
-          diag.error(`flowcept: could not map span "${e.name}": ${errorMessage(err)}`);
+          diag.error(`flowcept: could not map span "${span.name}": ${errorMessage(err)}`);
         }
-      } else record = e;
+      } else record = e as RawRecord;
       if (record !== undefined && this.mask) record = applyMask(this.mask, record, (err) => diag.error(`flowcept: mask threw, record kept unmasked: ${errorMessage(err)}`));
       if (record === undefined) continue;
       const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
@@ -223,7 +235,7 @@ export class RecordPipeline implements RecordSink {
     const now = nowSeconds();
     for (const span of this.open) {
       try {
-        const rec = spanToRecord(readableSpanToData(span), this.defaults);
+        const rec = spanToRecord(span, this.defaults);
         if (!rec) continue;
         rec.status = Status.ERROR;
         rec.stderr = why;

@@ -6,11 +6,16 @@
  * with one accessor, as OTel keeps its global state.
  */
 import type { RawRecord } from "../records/RawJson.js";
+import type { SpanData } from "./span-data.js";
 
 /** What the rest of the package needs from a pipeline. */
 export interface RecordSink {
   /** Takes records into the pipeline (they follow the same path as span records). */
   emit(records: RawRecord | readonly RawRecord[]): void;
+  /** A span of the capture API started: recorded as interrupted if the process ends before it does. */
+  spanStarted(span: SpanData): void;
+  /** A span of the capture API ended: its record follows. */
+  spanEnded(span: SpanData): void;
   /** Resolves when every record so far is durable (bounded by `timeoutMillis`). */
   forceFlush(timeoutMillis?: number): Promise<void>;
 }
@@ -18,7 +23,6 @@ export interface RecordSink {
 const live: RecordSink[] = [];
 let capture: RecordSink | undefined;
 const localOnly = new Set<string>();
-let probeSeenBy: RecordSink | undefined;
 
 /** Adds a pipeline to the live ones (called by the pipeline itself). */
 export function addSink(sink: RecordSink): void {
@@ -74,24 +78,4 @@ export function anyLocalOnly(): boolean {
 /** Whether `workflowId` keeps its records local. */
 export function isLocalOnly(workflowId: unknown): boolean {
   return typeof workflowId === "string" && localOnly.has(workflowId);
-}
-
-/** Name of the probe span that finds out whether a provider feeds a Flowcept pipeline. */
-export const PROBE_SPAN_NAME = "flowcept.pipeline-probe";
-
-/** Called by a processor that saw the probe span start. */
-export function noteProbe(sink: RecordSink): void {
-  probeSeenBy ??= sink;
-}
-
-/**
- * Which live pipeline, if any, receives the spans of `startProbe` (a span
- * that is started and never ended, so no exporter sees it).
- */
-export function probeSink(startProbe: () => void): RecordSink | undefined {
-  probeSeenBy = undefined;
-  startProbe();
-  const seen = probeSeenBy;
-  probeSeenBy = undefined;
-  return seen && isLive(seen) ? seen : undefined;
 }

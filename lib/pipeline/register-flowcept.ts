@@ -1,14 +1,20 @@
 import { context, diag, propagation, trace, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { getBooleanFromEnv } from "@opentelemetry/core";
 import { registerInstrumentations, type Instrumentation } from "@opentelemetry/instrumentation";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { onProcessEnd } from "../process/exit-hooks.js";
 import { FlowceptIdGenerator } from "../context/FlowceptIdGenerator.js";
-import { lazyModule } from "../util/lazy-module.js";
 import { FlowceptPropagator } from "../context/FlowceptPropagator.js";
+import { installDefaultDiagLogger } from "../settings/default-diag-logger.js";
+import { getSettingsSafe } from "../settings/settings-loader.js";
 import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
-import { isLive, PROBE_SPAN_NAME, probeSink, setCaptureSink } from "./record-sink.js";
+import { activeSink, setCaptureSink } from "./record-sink.js";
+import { RecordPipeline } from "./RecordPipeline.js";
+import { tracePathFromEnv } from "./trace-exporters.js";
+import type { BoundedSpanExporter } from "./BoundedSpanExporter.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { TRACER_NAME, VERSION } from "../process/version.js";
 
@@ -19,9 +25,10 @@ export interface RegisterFlowceptOptions {
   /** More span processors (e.g. a `BatchSpanProcessor` to your own exporter). */
   spanProcessors?: SpanProcessor[];
   /**
-   * Also export spans over OTLP/HTTP with the official exporter. Default: on
-   * when `OTEL_TRACES_EXPORTER` names `otlp` or an `OTEL_EXPORTER_OTLP_*ENDPOINT`
-   * variable is set (and `OTEL_TRACES_EXPORTER` is not `none`).
+   * Export spans over OTLP with the official exporter (protocol from
+   * `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`). Default: as `OTEL_TRACES_EXPORTER`
+   * says; when it is unset, on when an `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`
+   * variable is set.
    */
   otlp?: boolean;
   /** `service.name`; default `OTEL_SERVICE_NAME`, else `flowcept`. */
@@ -36,39 +43,59 @@ export interface RegisterFlowceptOptions {
    * to the processes this one calls).
    */
   propagator?: TextMapPropagator;
+  /**
+   * Longest wait, in milliseconds, for the trace path (OTLP) when the process
+   * ends. Default: settings `otel.exit_timeout_ms` (1000).
+   */
+  exitTimeoutMillis?: number;
 }
 
 /** What {@link registerFlowcept} set up. */
 export interface FlowceptRegistration {
-  provider: NodeTracerProvider;
+  /**
+   * The tracer provider Flowcept registered; undefined when the application
+   * registered its own first (Flowcept's spans then go through it) or when
+   * `OTEL_SDK_DISABLED=true`.
+   */
+  provider: NodeTracerProvider | undefined;
   processor: FlowceptSpanProcessor;
   /** Flushes and shuts the provider down. */
   shutdown(): Promise<void>;
 }
 
-const otlpHttp = lazyModule<typeof import("@opentelemetry/exporter-trace-otlp-http")>("@opentelemetry/exporter-trace-otlp-http", import.meta.url);
+/** How the capture API makes the OTel side of its spans. */
+export interface FlowceptTracer {
+  /** The tracer of the registered provider; undefined when no span would be seen by anyone (ids only). */
+  readonly tracer: Tracer | undefined;
+  /** Whether a workflow's root span can be given the workflow's ids (see `FlowceptIdGenerator`). */
+  readonly forcedIds: boolean;
+}
 
 let registration: FlowceptRegistration | undefined;
-let privateProvider: NodeTracerProvider | undefined;
-let privateProcessor: FlowceptSpanProcessor | undefined;
-let registeredGlobally: NodeTracerProvider | undefined;
-let cachedTracer: Tracer | undefined;
+/** Flowcept's own provider when it has no span processor but Flowcept's: nobody sees its spans. */
+let silentProvider: NodeTracerProvider | undefined;
+let tracerFor: unknown;
+let cachedTracer: FlowceptTracer | undefined;
+
+const API_KEY = Symbol.for("opentelemetry.js.api.1");
+
+function apiGlobal(): { trace?: { getDelegate?: () => unknown } } | undefined {
+  // The API keeps its registrations on this well-known global, shared by all copies of @opentelemetry/api 1.x.
+  return (globalThis as Record<symbol, { trace?: { getDelegate?: () => unknown } } | undefined>)[API_KEY];
+}
 
 /** Whether some tracer provider is registered with the global OTel API. */
 export function globalTracerProviderIsSet(): boolean {
-  // The API keeps its registrations on this well-known global, shared by all copies of @opentelemetry/api 1.x.
-  const g = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[Symbol.for("opentelemetry.js.api.1")];
-  return g?.trace !== undefined;
+  return apiGlobal()?.trace !== undefined;
 }
 
-function otlpWanted(): boolean {
-  const exporters = (process.env.OTEL_TRACES_EXPORTER ?? "").split(",").map((s) => s.trim().toLowerCase());
-  if (exporters.includes("none")) return false;
-  if (exporters.includes("otlp")) return true;
-  return Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+/** `OTEL_SDK_DISABLED=true`: the OTel SDK is off (no tracer provider, no spans exported); provenance is not. */
+export function sdkDisabled(): boolean {
+  return getBooleanFromEnv("OTEL_SDK_DISABLED") === true;
 }
 
 function buildResource(opts: RegisterFlowceptOptions): Resource {
+  // OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME (which wins over a service.name among them), then code.
   let r = defaultResource().merge(resourceFromAttributes({ "service.name": "flowcept", "host.name": HOSTNAME, "process.pid": process.pid }));
   r = r.merge(detectResources({ detectors: [envDetector] }));
   if (opts.serviceName) r = r.merge(resourceFromAttributes({ "service.name": opts.serviceName }));
@@ -76,47 +103,98 @@ function buildResource(opts: RegisterFlowceptOptions): Resource {
   return r;
 }
 
-function buildProvider(opts: RegisterFlowceptOptions, processor: FlowceptSpanProcessor): NodeTracerProvider {
-  const processors: SpanProcessor[] = [processor, ...(opts.spanProcessors ?? [])];
-  if (opts.otlp ?? otlpWanted()) processors.push(new BatchSpanProcessor(new (otlpHttp().OTLPTraceExporter)()));
-  return new NodeTracerProvider({ resource: buildResource(opts), idGenerator: new FlowceptIdGenerator(), spanProcessors: processors });
+/** The context manager and propagator Flowcept needs even with no tracer provider of its own. */
+function ensureContextApis(propagator: TextMapPropagator | undefined): void {
+  const g = apiGlobal() as Record<string, unknown> | undefined;
+  if (g?.context === undefined) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (g?.propagation === undefined) propagation.setGlobalPropagator(propagator ?? new FlowceptPropagator());
+}
+
+/** The trace path of Flowcept's provider: its span processors other than Flowcept's, and the network exporters among them. */
+interface TracePathParts {
+  processors: SpanProcessor[];
+  bounded: BoundedSpanExporter[];
+}
+
+function flushAll(processors: SpanProcessor[]): Promise<boolean> {
+  return Promise.all(processors.map((p) => p.forceFlush())).then(
+    () => true,
+    () => true,
+  );
+}
+
+/** Waits for the trace path at most `bound` ms; what is still unsent then is given up and counted. */
+async function flushTracePath(path: TracePathParts, bound: number): Promise<void> {
+  if (path.processors.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([flushAll(path.processors), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), bound)))]);
+  clearTimeout(timer);
+  if (!inTime) {
+    for (const b of path.bounded) b.abandon();
+    // Batches still queued go to the abandoned exporters, which answer (and count them) at once.
+    await flushAll(path.processors);
+  }
+  for (const b of path.bounded) b.reportAtExit();
 }
 
 /**
- * Builds a `NodeTracerProvider` with the Flowcept processor (plus OTLP export
- * when the standard `OTEL_*` variables ask for it) and registers it globally
- * with the async-hooks context manager and W3C propagators. When this
- * process already registered one, returns that registration.
+ * Sets Flowcept up in this process: the Flowcept processor and its record
+ * pipeline (which the capture API records to), and — when the application
+ * has no tracer provider of its own and the OTel SDK is not disabled — a
+ * `NodeTracerProvider` registered globally with the async-hooks context
+ * manager, W3C propagation and the trace exporters that OTel's environment
+ * asks for. When the application registered its own provider, Flowcept's
+ * spans go through it (add a `FlowceptSpanProcessor` to it to also record
+ * the spans of other instrumentations). When this process already
+ * registered, returns that registration.
  */
 export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRegistration {
   if (registration) return registration;
+  installDefaultDiagLogger();
   const processor = opts.processor instanceof FlowceptSpanProcessor ? opts.processor : new FlowceptSpanProcessor(opts.processor);
-  const provider = buildProvider(opts, processor);
-  if (globalTracerProviderIsSet()) {
-    diag.warn("flowcept: a tracer provider is already registered; Flowcept's spans use the provider registerFlowcept() built, other spans are not recorded (add a FlowceptSpanProcessor to your provider instead)");
-    privateProvider = provider;
+  let provider: NodeTracerProvider | undefined;
+  const tracePath: TracePathParts = { processors: [], bounded: [] };
+  if (sdkDisabled()) {
+    diag.info("flowcept: OTEL_SDK_DISABLED=true: no tracer provider, no spans exported; provenance records are still captured");
+    ensureContextApis(opts.propagator);
+  } else if (globalTracerProviderIsSet()) {
+    diag.info("flowcept: the application's tracer provider is registered: Flowcept's spans go through it; add a FlowceptSpanProcessor to it to also record the spans of other instrumentations");
+    ensureContextApis(opts.propagator);
   } else {
+    const path = tracePathFromEnv(opts.otlp);
+    const others = [...(opts.spanProcessors ?? []), ...path.processors];
+    provider = new NodeTracerProvider({ resource: buildResource(opts), idGenerator: new FlowceptIdGenerator(), spanProcessors: [processor, ...others] });
     provider.register({ propagator: opts.propagator ?? new FlowceptPropagator() });
-    registeredGlobally = provider;
+    tracePath.processors = others;
+    tracePath.bounded = path.bounded;
+    silentProvider = others.length === 0 ? provider : undefined;
   }
   if (opts.instrumentations?.length) registerInstrumentations({ instrumentations: opts.instrumentations, tracerProvider: provider });
-  // The trace path (e.g. OTLP) is flushed before a normal exit; the provenance path also at `exit` and on signals.
-  const unregisterExit = onProcessEnd({ beforeExit: () => provider.forceFlush(), exitSync: () => undefined });
+  const bound = Math.max(0, opts.exitTimeoutMillis ?? getSettingsSafe().otel.exit_timeout_ms);
+  const p = provider;
+  const unregisterExit = p
+    ? onProcessEnd({
+        beforeExit: () => flushTracePath(tracePath, bound),
+        exitSync: () => {
+          for (const b of tracePath.bounded) b.reportAtExit();
+        },
+      })
+    : () => undefined;
   const reg: FlowceptRegistration = {
     provider,
     processor,
     shutdown: async () => {
       unregisterExit();
-      await provider.shutdown();
-      if (registeredGlobally === provider) {
+      if (p) {
+        await flushTracePath(tracePath, Math.max(bound, 30_000));
+        await p.shutdown();
         // Lets a later registerFlowcept() register again (tests, restarts inside one process).
         trace.disable();
         context.disable();
         propagation.disable();
-        registeredGlobally = undefined;
-      }
+      } else await processor.shutdown();
+      if (silentProvider === p) silentProvider = undefined;
       if (registration === reg) registration = undefined;
-      if (privateProvider === provider) privateProvider = undefined;
       cachedTracer = undefined;
     },
   };
@@ -127,48 +205,49 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
 }
 
 /**
- * Makes sure Flowcept spans are recorded: nothing to do when the provider
- * the capture API uses has a Flowcept processor (ours, or the one the user
- * added to theirs — found with a probe span that is never ended); registers
- * Flowcept's provider when the application has none; and when the
- * application's provider has no Flowcept processor, records Flowcept's spans
- * through a private provider so nothing is lost.
+ * Makes sure the capture API has a record pipeline: the live one it
+ * records to already (Flowcept's, or that of a `FlowceptSpanProcessor` the
+ * application added to its provider); else Flowcept's registration when the
+ * application has no tracer provider; else a pipeline of its own beside the
+ * application's provider, which traces Flowcept's spans.
  */
 export function ensureFlowceptPipeline(): void {
-  if (registration && isLive(registration.processor.pipeline)) {
-    setCaptureSink(registration.processor.pipeline);
-    return;
-  }
-  if (privateProcessor && isLive(privateProcessor.pipeline)) {
-    setCaptureSink(privateProcessor.pipeline);
-    return;
-  }
-  if (!globalTracerProviderIsSet()) {
+  if (activeSink() !== undefined) return;
+  if (sdkDisabled() || !globalTracerProviderIsSet()) {
     registerFlowcept();
     return;
   }
-  const wired = probeSink(() => trace.getTracer(TRACER_NAME, VERSION).startSpan(PROBE_SPAN_NAME));
-  if (wired) {
-    setCaptureSink(wired);
-    return;
+  installDefaultDiagLogger();
+  diag.info("flowcept: the application's tracer provider traces Flowcept's spans; their records go to Flowcept's exporters");
+  setCaptureSink(new RecordPipeline());
+}
+
+/** The delegate of the global tracer provider (the application's, Flowcept's, or none). */
+function currentProvider(): unknown {
+  const p = apiGlobal()?.trace;
+  return p?.getDelegate ? p.getDelegate() : p;
+}
+
+function resolveTracer(provider: unknown): FlowceptTracer {
+  if (provider === undefined || sdkDisabled()) return { tracer: undefined, forcedIds: true };
+  if (provider === silentProvider) return { tracer: undefined, forcedIds: true };
+  const tracer = trace.getTracer(TRACER_NAME, VERSION);
+  if (provider === registration?.provider) return { tracer, forcedIds: true };
+  // The application's SDK tracer: its id generator keeps every id but a workflow root's.
+  const sdk = tracer as { _idGenerator?: unknown };
+  const gen = sdk._idGenerator as FlowceptIdGenerator | { generateTraceId?: unknown; generateSpanId?: unknown } | undefined;
+  if (gen instanceof FlowceptIdGenerator) return { tracer, forcedIds: true };
+  if (gen !== undefined && typeof gen.generateTraceId === "function" && typeof gen.generateSpanId === "function") {
+    sdk._idGenerator = new FlowceptIdGenerator(gen as ConstructorParameters<typeof FlowceptIdGenerator>[0]);
+    return { tracer, forcedIds: true };
   }
-  diag.warn("flowcept: the registered tracer provider has no FlowceptSpanProcessor; Flowcept records its own spans through a private provider (add `new FlowceptSpanProcessor()` to your provider to record all spans and see Flowcept's in your traces)");
-  privateProcessor = new FlowceptSpanProcessor();
-  privateProvider = new NodeTracerProvider({
-    resource: buildResource({}),
-    idGenerator: new FlowceptIdGenerator(),
-    spanProcessors: [privateProcessor],
-  });
-  setCaptureSink(privateProcessor.pipeline);
-  cachedTracer = undefined;
+  return { tracer, forcedIds: false };
 }
 
-/** The tracer the capture API uses. */
-export function flowceptTracer(): Tracer {
-  return (cachedTracer ??= (privateProvider ?? trace).getTracer(TRACER_NAME, VERSION));
-}
-
-/** Whether Flowcept's spans get their ids from {@link FlowceptIdGenerator} (so a workflow can choose its trace id). */
-export function usesFlowceptIds(): boolean {
-  return privateProvider !== undefined || registration !== undefined;
+/** The tracer the capture API uses (cheap: cached while the registered provider stays the same). */
+export function flowceptTracer(): FlowceptTracer {
+  const provider = currentProvider();
+  if (cachedTracer !== undefined && tracerFor === provider) return cachedTracer;
+  tracerFor = provider;
+  return (cachedTracer = resolveTracer(provider));
 }

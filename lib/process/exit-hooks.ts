@@ -1,8 +1,12 @@
 /**
  * Flushing at process end: `beforeExit` (asynchronous work still possible),
  * `exit` (synchronous only, also after an uncaught exception or
- * `process.exit()`), and SIGINT/SIGTERM (flushed synchronously, then the
- * signal's default action runs again unless the application listens to it).
+ * `process.exit()`), and SIGINT/SIGTERM: flushed synchronously, then the
+ * signal's default action runs again — unless the application listens to
+ * the signal too. Then its handlers run first, with the workflows still
+ * open (the tasks they record belong to them): records so far are made
+ * durable at once, and the workflows end, as interrupted by the signal,
+ * when the process ends.
  */
 import { diag } from "@opentelemetry/api";
 import { errorMessage } from "../util/error-message.js";
@@ -13,6 +17,8 @@ export interface ExitParticipant {
   beforeExit?(): Promise<void> | void;
   /** Called on `exit` and on a terminating signal; must be synchronous. */
   exitSync(reason: ExitReason): void;
+  /** Called on a signal the application handles itself: make records durable, end nothing. */
+  flushSync?(): void;
 }
 
 /** Why the process is ending. */
@@ -27,6 +33,12 @@ const early: ExitParticipant[] = [];
 const late: ExitParticipant[] = [];
 let registered = false;
 let exiting = false;
+let signalled: NodeJS.Signals | undefined;
+
+/** The terminating signal received while the application handles it (the process is ending because of it). */
+export function pendingSignal(): NodeJS.Signals | undefined {
+  return signalled;
+}
 
 /** Adds a participant. `early` ones (controllers) run before the others (processors). */
 export function onProcessEnd(p: ExitParticipant, early_ = false): () => void {
@@ -65,15 +77,36 @@ async function onBeforeExit(): Promise<void> {
 
 function onExit(code: number): void {
   exiting = true;
-  runSync({ kind: "exit", detail: code });
+  runSync(signalled === undefined ? { kind: "exit", detail: code } : { kind: "signal", detail: signalled });
+}
+
+/** Marks this module's listeners, so that another copy of the package is not taken for the application. */
+const OURS = Symbol.for("flowcept-otel.exit-hook");
+
+function applicationHandles(signal: NodeJS.Signals): boolean {
+  return process.listeners(signal).some((l) => !(OURS in l));
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (applicationHandles(signal)) {
+    signalled ??= signal;
+    for (const p of [...early, ...late]) {
+      try {
+        p.flushSync?.();
+      } catch (err) {
+        diag.error(`flowcept: flush on ${signal} failed: ${errorMessage(err)}`);
+      }
+    }
+    return;
+  }
   exiting = true;
   runSync({ kind: "signal", detail: signal });
   process.removeListener(signal, onSignal);
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  // Another copy of this package may still listen: it has flushed too (or will now); the signal's default action follows.
+  for (const l of process.listeners(signal)) process.removeListener(signal, l as (s: NodeJS.Signals) => void);
+  process.kill(process.pid, signal);
 }
+Object.defineProperty(onSignal, OURS, { value: true });
 
 /** Installs the process listeners once. */
 export function registerExitHooks(): void {

@@ -95,6 +95,20 @@ export interface FlowceptSettings {
   };
   extra_metadata: Record<string, unknown>;
   adapters: Record<string, Record<string, unknown>>;
+  /**
+   * Where Flowcept's own messages go when the application installed no OTel
+   * `diag` logger (Flowcept's `log` block). Levels: `error`, `warning`
+   * (`warn`), `info`, `debug`, `verbose`, `all`, or `disable`;
+   * `OTEL_LOG_LEVEL` overrides `log_stream_level`.
+   */
+  log: {
+    /** Log file; `default` is `flowcept.log` in the working directory. */
+    log_path: string;
+    /** Lowest level written to stderr. */
+    log_stream_level: string;
+    /** Lowest level written to the log file (`disable`: no file). */
+    log_file_level: string;
+  };
   /** How task spans look on the trace path (Jaeger, Tempo, any OTLP backend). */
   otel: {
     /**
@@ -103,6 +117,12 @@ export interface FlowceptSettings {
      * values are cut, with a marker. 0 turns the mirrors off.
      */
     io_max_bytes: number;
+    /**
+     * Longest wait, in milliseconds, for the trace path (OTLP export) when
+     * the process ends; spans still unsent then are counted in one warning.
+     * The provenance records do not depend on it.
+     */
+    exit_timeout_ms: number;
   };
   [key: string]: unknown;
 }
@@ -176,7 +196,8 @@ export function defaultSettings(): FlowceptSettings {
     experiment: { user: null },
     extra_metadata: {},
     adapters: {},
-    otel: { io_max_bytes: 8192 },
+    log: { log_path: "default", log_stream_level: "warning", log_file_level: "disable" },
+    otel: { io_max_bytes: 8192, exit_timeout_ms: 1000 },
   };
 }
 
@@ -210,6 +231,15 @@ const NULLABLE_KINDS: Record<string, string[]> = {
 
 /** Keys with a non-null default that also accept null (YAML `~`), meaning "off". */
 const NULL_MEANS_OFF = new Set(["instrumentation.model.what", "instrumentation.model.epoch_loop"]);
+
+/** Log levels of the `log` block (Flowcept's names and OTel's). */
+export const LOG_LEVELS = ["disable", "none", "critical", "error", "warning", "warn", "info", "debug", "verbose", "all"] as const;
+
+/** Keys whose string value must be one of a list. */
+const ONE_OF: Record<string, readonly string[]> = {
+  "log.log_stream_level": LOG_LEVELS,
+  "log.log_file_level": LOG_LEVELS,
+};
 
 /** Mappings whose content is free-form (checked only for being mappings). */
 const FREE_FORM = new Set(["extra_metadata", "adapters", "instrumentation", "sys_metadata"]);
@@ -273,6 +303,10 @@ function mergeInto(
     }
     if (want !== got) {
       throw new FlowceptSettingsError(`expected ${want}, found ${got} (${JSON.stringify(value)})`, source, path);
+    }
+    const oneOf = ONE_OF[path];
+    if (oneOf && !oneOf.includes((value as string).toLowerCase())) {
+      throw new FlowceptSettingsError(`expected one of ${oneOf.join(", ")}, found ${JSON.stringify(value)}`, source, path);
     }
     target[key] = structuredClone(value);
   }
