@@ -20,7 +20,7 @@ import { acquireTelemetry, releaseTelemetry } from "./task-telemetry.js";
 import { captureConfig } from "./capture-config.js";
 import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
 import { collectMachineInfo } from "../telemetry/machine-info.js";
-import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, setImplicitWorkflowFactory, startedImplicitScope } from "../context/current-scope.js";
+import { contextWithScope, currentScope, pushAmbientScope, removeAmbientScope, scopeInContext, setImplicitWorkflowFactory, setRunning, startedImplicitScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 import { bufferFilePath } from "../settings/buffer-path.js";
 import { flushBatchSpans } from "./batch-spans.js";
@@ -181,6 +181,7 @@ export class Flowcept {
     };
     scope.context = contextWithScope(active, scope, root);
     this.scope = scope;
+    setRunning(scope, true);
     if (ambient) pushAmbientScope(scope);
     this.unregisterExit = onProcessEnd(
       {
@@ -243,6 +244,7 @@ export class Flowcept {
     if (!scope) return;
     this.scope = undefined;
     removeAmbientScope(scope);
+    setRunning(scope, false);
     this.unregisterExit?.();
     this.unregisterExit = undefined;
     flushBatchSpans(this.workflowId);

@@ -24,13 +24,30 @@ export function scopeInContext(ctx: Context): WorkflowScope | undefined {
   return ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined;
 }
 
+/** Running workflows of this process by trace id: a span of a workflow's trace belongs to it. */
+const running = new Map<string, WorkflowScope>();
+
+/** Makes a workflow of this process known by its trace id while it runs (or forgets it). */
+export function setRunning(scope: WorkflowScope, on: boolean): void {
+  if (on) running.set(scope.traceId, scope);
+  else if (running.get(scope.traceId) === scope) running.delete(scope.traceId);
+}
+
+function scopeByTrace(ctx: Context): WorkflowScope | undefined {
+  if (running.size === 0) return undefined;
+  const sc = trace.getSpanContext(ctx);
+  return sc === undefined ? undefined : running.get(sc.traceId);
+}
+
 /**
  * The scope of `ctx` (default: the active context); else the workflow named
  * by its W3C baggage (a request from another process's workflow); else the
- * most recently started ambient scope.
+ * running workflow whose trace the context's span is in (a request from
+ * this process's own workflow, through propagators that carry no
+ * baggage); else the most recently started ambient scope.
  */
 export function currentScope(ctx: Context = context.active()): WorkflowScope | undefined {
-  return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? scopeFromBaggage(ctx) ?? ambient[ambient.length - 1];
+  return (ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined) ?? scopeFromBaggage(ctx) ?? scopeByTrace(ctx) ?? ambient[ambient.length - 1];
 }
 
 /**
