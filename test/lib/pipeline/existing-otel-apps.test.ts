@@ -58,14 +58,14 @@ describe("existing OTel apps: FlowceptSpanProcessor on spans of other instrument
     expect(await recorded({ include: { scopes: [/^@opentelemetry\//] }, exclude: { names: ["dns.lookup"] }, spanFilter: (s) => s.name !== "GET" }, SPANS)).to.deep.equal(["GET /healthz", "pg.query:SELECT"]);
   });
 
-  it("always records Flowcept's own spans, whatever the filters", async () => {
+  it("leaves Flowcept's own spans to the capture API, which records them (never twice)", async () => {
     const exp = new ControllableExporter("local");
-    const proc = new FlowceptSpanProcessor({ exporters: [exp], include: { scopes: ["nothing"] }, spanFilter: () => false });
+    const proc = new FlowceptSpanProcessor({ exporters: [exp] });
     const provider = new BasicTracerProvider({ spanProcessors: [proc] });
     provider.getTracer(TRACER_NAME).startSpan("ours", { attributes: { [ATTR.TYPE]: "task" } }).end();
     provider.getTracer("other").startSpan("theirs").end();
     await proc.forceFlush();
-    expect(exp.records.map((r) => r.activity_id)).to.deep.equal(["ours"]);
+    expect(exp.records.map((r) => r.activity_id)).to.deep.equal(["theirs"]);
     await proc.shutdown();
     await provider.shutdown();
   });
@@ -155,7 +155,12 @@ describe("existing OTel apps: FlowceptSpanProcessor on spans of other instrument
     try {
       const path = join(dir, "app.jsonl");
       await run(process.execPath, [join(CHILDREN, "foreign-app.js")], { cwd: REPO_ROOT, env: { ...process.env, BUFFER_PATH: path } });
-      const tasks = readBufferFile(path) as TaskRecord[];
+      const records = readBufferFile(path);
+      const tasks = records.filter((r): r is TaskRecord => r.type === "task");
+      // Spans outside any workflow belong to the process's implicit workflow.
+      const implicit = records.find((r) => r.type === "workflow")!;
+      expect(implicit).to.include({ name: "foreign-app.js", subtype: "process" });
+      for (const t of tasks) expect(t.workflow_id).to.equal(implicit.workflow_id);
       const job = tasks.find((t) => t.activity_id === "job:sync-users")!;
       expect(job.used).to.deep.equal({ "api.key": "[redacted]", batch: 3 });
       expect(job.custom_metadata).to.deep.equal({ otel_scope: "app" });

@@ -62,7 +62,7 @@ describe("registration without code changes", function () {
       const path = join(dir, "buf.jsonl");
       const { stdout } = await run(process.execPath, ["--import", "flowcept-otel/register", join(CHILDREN, "otlp-app.js")], {
         cwd: REPO_ROOT,
-        env: { ...process.env, BUFFER_PATH: path, OTEL_EXPORTER_OTLP_ENDPOINT: rcv.url, OTEL_SERVICE_NAME: "provenance-demo", LOOP_N: "5000" },
+        env: { ...process.env, BUFFER_PATH: path, OTEL_EXPORTER_OTLP_ENDPOINT: rcv.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_SERVICE_NAME: "provenance-demo", LOOP_N: "5000" },
       });
       const wfId = stdout.trim();
       const recs = readBufferFile(path);
