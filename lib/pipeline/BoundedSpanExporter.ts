@@ -40,10 +40,15 @@ export class BoundedSpanExporter implements SpanExporter {
   private lastError: string | undefined;
   private warned = false;
 
-  /** `endpoint` names where spans go, in messages (credentials already removed). */
+  /**
+   * `endpoint` names where spans go, in messages (credentials already
+   * removed); `networkError` tells the last connection error seen, for an
+   * export still retrying when the process ends.
+   */
   constructor(
     private readonly inner: SpanExporter,
     readonly endpoint: string,
+    private readonly networkError: () => string | undefined = () => undefined,
   ) {
     unrefRetries(inner);
   }
@@ -81,6 +86,11 @@ export class BoundedSpanExporter implements SpanExporter {
     return this.notSent;
   }
 
+  /** The process is ending: failures are told once, by {@link reportAtExit}. */
+  beginExit(): void {
+    this.warned = true;
+  }
+
   /**
    * Gives up at process end: exports under way are answered as failed (their
    * spans counted), later ones fail at once, and the exporter is shut down so
@@ -89,8 +99,9 @@ export class BoundedSpanExporter implements SpanExporter {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    this.warned = true; // the exit report says it all
-    for (const entry of [...this.pending]) this.settle(entry, { code: ExportResultCode.FAILED, error: new Error(this.lastError ?? "no answer before the process ended") });
+    this.warned = true;
+    const reason = this.lastError ?? this.networkError() ?? "no answer before the process ended";
+    for (const entry of [...this.pending]) this.settle(entry, { code: ExportResultCode.FAILED, error: new Error(reason) });
     this.inner.shutdown().catch(() => undefined);
   }
 

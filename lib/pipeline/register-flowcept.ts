@@ -126,6 +126,7 @@ function flushAll(processors: SpanProcessor[]): Promise<boolean> {
 /** Waits for the trace path at most `bound` ms; what is still unsent then is given up and counted. */
 async function flushTracePath(path: TracePathParts, bound: number): Promise<void> {
   if (path.processors.length === 0) return;
+  for (const b of path.bounded) b.beginExit();
   let timer: NodeJS.Timeout | undefined;
   const inTime = await Promise.race([flushAll(path.processors), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), bound)))]);
   clearTimeout(timer);

@@ -69,8 +69,16 @@ export function otlpTracesEndpoint(protocol: OtlpProtocol): string {
   return redactUri(protocol === "grpc" ? base : `${base.replace(/\/+$/, "")}/v1/traces`);
 }
 
-/** HTTP agents whose sockets do not keep the process alive: process end is bounded by Flowcept, not by a connection. */
-function unrefAgentFactory(protocol: string): HttpAgent {
+/**
+ * HTTP agents whose sockets do not keep the process alive (process end is
+ * bounded by Flowcept, not by a connection), telling `onError` of
+ * connection errors.
+ */
+function unrefAgentFactory(onError: (message: string) => void): (protocol: string) => HttpAgent {
+  return (protocol) => unrefAgent(protocol, onError);
+}
+
+function unrefAgent(protocol: string, onError: (message: string) => void): HttpAgent {
   const agent = protocol === "http:" ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
   const reuse = agent.reuseSocket.bind(agent);
   agent.reuseSocket = (socket, req) => {
@@ -81,13 +89,18 @@ function unrefAgentFactory(protocol: string): HttpAgent {
   (agent as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
     const socket = create(...args);
     socket?.unref?.();
+    socket?.on?.("error", (err: Error) => onError(err.message));
     return socket;
   };
   return agent;
 }
 
-/** The official OTLP exporter for `protocol`, or undefined (with a warning) when its package is not installed. */
-export function otlpExporter(protocol: OtlpProtocol): SpanExporter | undefined {
+/**
+ * The official OTLP exporter for `protocol`, or undefined (with a warning)
+ * when its package is not installed. `onNetworkError` hears of HTTP
+ * connection errors.
+ */
+export function otlpExporter(protocol: OtlpProtocol, onNetworkError: (message: string) => void = () => undefined): SpanExporter | undefined {
   let mod: OtlpExporterModule;
   try {
     mod = exporterModules[protocol]();
@@ -96,7 +109,7 @@ export function otlpExporter(protocol: OtlpProtocol): SpanExporter | undefined {
     diag.warn(`flowcept: OTLP over ${protocol} needs ${pkg} (${errorMessage(err)}); spans are not exported`);
     return undefined;
   }
-  return new mod.OTLPTraceExporter(protocol === "grpc" ? {} : { httpAgentOptions: unrefAgentFactory });
+  return new mod.OTLPTraceExporter(protocol === "grpc" ? {} : { httpAgentOptions: unrefAgentFactory(onNetworkError) });
 }
 
 /** Span processors for the exporters named in the environment (or OTLP alone when `otlp` is true). */
@@ -108,9 +121,10 @@ export function tracePathFromEnv(otlp?: boolean): TracePath {
       path.processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
     } else if (name === "otlp") {
       const protocol = otlpProtocolFromEnv();
-      const exporter = otlpExporter(protocol);
+      let networkError: string | undefined;
+      const exporter = otlpExporter(protocol, (m) => (networkError = m));
       if (exporter === undefined) continue;
-      const bounded = new BoundedSpanExporter(exporter, otlpTracesEndpoint(protocol));
+      const bounded = new BoundedSpanExporter(exporter, otlpTracesEndpoint(protocol), () => networkError);
       path.bounded.push(bounded);
       path.processors.push(new BatchSpanProcessor(bounded));
     } else {

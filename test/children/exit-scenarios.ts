@@ -38,6 +38,15 @@ switch (scenario) {
     process.stdout.write("ready\n");
     setInterval(() => fast(-1), 1000);
     break;
+  case "app-sigterm":
+    // The application's own handler records tasks, then exits: they belong to the workflow, which ends after.
+    process.on("SIGTERM", () => {
+      for (let i = 1; i <= 100; i++) step(-i);
+      process.exit(0);
+    });
+    process.stdout.write("ready\n");
+    setInterval(() => undefined, 1000);
+    break;
   case "pending-task": {
     const slow = flowceptTask(async function slow() {
       await new Promise((r) => setTimeout(r, 60_000));

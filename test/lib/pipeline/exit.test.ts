@@ -81,6 +81,20 @@ describe("nothing lost at process end", function () {
     });
   }
 
+  it("the application's own SIGTERM handler runs first: its tasks belong to the workflow, which ends after, as interrupted", async () => {
+    const path = storePath();
+    const out = await runScenario("app-sigterm", 50, path, (kill) => kill("SIGTERM"));
+    expect(out.code, out.stderr).to.equal(0);
+    const recs = readBufferFile(path);
+    const wf = recs.find((r) => r.type === "workflow")!;
+    const late = recs.filter((r) => r.activity_id === "step" && (r.used as { i: number }).i < 0);
+    expect(late).to.have.length(100);
+    for (const t of late) expect(t.workflow_id).to.equal(wf.workflow_id);
+    expect(wf.status).to.equal("ERROR");
+    expect(wf.stderr).to.equal("workflow interrupted by SIGTERM");
+    expect(wf.ended_at).to.be.at.least(Math.max(...late.map((t) => t.ended_at as number)));
+  });
+
   it("a task still running at SIGTERM is recorded as interrupted", async () => {
     const path = storePath();
     const out = await runScenario("pending-task", 10, path, (kill) => kill("SIGTERM"));

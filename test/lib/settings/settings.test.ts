@@ -72,4 +72,14 @@ mq:
     expect(getSettings().project.dump_buffer.path).to.equal("b.jsonl");
     expect(() => configure({ instrumentation: { enabled: "no" as unknown as boolean } })).to.throw(/instrumentation\.enabled/);
   });
+  it("reads Flowcept's log block, checking its levels (an unknown level is an error naming the key)", () => {
+    writeSettings("log:\n  log_stream_level: ERROR\n  log_file_level: debug\n  log_path: /tmp/fc.log\n");
+    expect(getSettings().log).to.deep.equal({ log_stream_level: "ERROR", log_file_level: "debug", log_path: "/tmp/fc.log" });
+    const file = writeSettings("log:\n  log_stream_level: loud\n");
+    expect(() => getSettings()).to.throw(FlowceptSettingsError, `${file} (key "log.log_stream_level"): expected one of disable, none, critical, error, warning, warn, info, debug, verbose, all, found "loud"`);
+    resetSettings();
+    delete process.env.FLOWCEPT_SETTINGS_PATH;
+    expect(getSettings().log).to.deep.equal({ log_path: "default", log_stream_level: "warning", log_file_level: "disable" });
+    expect(getSettings().otel.exit_timeout_ms).to.equal(1000);
+  });
 });
