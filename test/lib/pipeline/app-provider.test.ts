@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
 import type { FlowceptRecord, TaskRecord } from "../../../lib/records/records.js";
+import { otlpReceiver } from "../../support/otlp-receiver.js";
 import { CHILDREN, REPO_ROOT } from "../../support/paths.js";
 
 const run = promisify(execFile);
@@ -118,10 +119,15 @@ describe("Flowcept's spans are the application's spans (each case in a process o
     expect(httpTasks.find((t) => t.parent_task_id === clientTask.task_id)).to.include({ workflow_id: workflowId, subtype: "server" });
   });
 
-  it("OTEL_SDK_DISABLED=true: no tracer provider and no spans, provenance still recorded with unique ids", async () => {
-    const { workflowId, spans, records, raw } = await app("sdk-disabled", { OTEL_SDK_DISABLED: "true" });
-    expect(spans).to.have.length(0);
-    const tasks = checkRecords(records, raw, workflowId);
-    for (const t of tasks) expect(t.task_id.split("-")[0]).to.equal(workflowId.replace(/-/g, ""));
+  it("OTEL_SDK_DISABLED=true: no tracer provider and no spans exported, provenance still recorded with unique ids", async () => {
+    const rcv = await otlpReceiver();
+    try {
+      const { workflowId, records, raw } = await app("sdk-disabled", { OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: rcv.url });
+      expect(rcv.spans).to.have.length(0);
+      const tasks = checkRecords(records, raw, workflowId);
+      for (const t of tasks) expect(t.task_id.split("-")[0]).to.equal(workflowId.replace(/-/g, ""));
+    } finally {
+      await rcv.close();
+    }
   });
 });
