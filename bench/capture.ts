@@ -94,6 +94,11 @@ export async function run(): Promise<void> {
     await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(no exporter)"), ROUNDS)));
     await captureOnly.shutdown();
 
+    heading("capture cost per call with a trace view (a no-op span processor beside Flowcept's: every task also makes an SDK span), no exporter");
+    const traced = registerFlowcept({ processor: { exporters: [] }, spanProcessors: [noopProcessor] });
+    await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(trace view)"), ROUNDS)));
+    await traced.shutdown();
+
     heading("capture cost per call including the JSONL local store (serialisation and disk writes amortised)");
     registerFlowcept();
     await Flowcept.run({ workflowName: "bench" }, async () => report(await interleave(cases("(JSONL store)"), ROUNDS)));
