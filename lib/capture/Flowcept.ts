@@ -1,5 +1,6 @@
 import { context, diag, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span } from "@opentelemetry/api";
 import { basename } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { ATTR, SPAN_TYPE } from "../records/attributes.js";
 import { readBufferFile, type ReadBufferOptions } from "../../exporters/jsonl/buffer-file.js";
 import { onProcessEnd, pendingSignal, type ExitReason } from "../process/exit-hooks.js";
@@ -371,7 +372,8 @@ function scriptName(): string {
  * status at the end); workflows started while it runs are its children.
  */
 setImplicitWorkflowFactory(() => {
-  if (!captureConfig().enabled) return undefined;
+  // One per process: worker threads record into the workflows their tasks are submitted from.
+  if (!captureConfig().enabled || !isMainThread) return undefined;
   try {
     const fc = new Flowcept({
       workflowName: scriptName(),
