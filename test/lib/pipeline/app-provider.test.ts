@@ -75,28 +75,22 @@ function checkTrace(spans: SeenSpan[], workflowId: string, tasks: TaskRecord[]):
 describe("Flowcept's spans are the application's spans (each case in a process of its own)", function () {
   this.timeout(60_000);
 
-  it("NodeTracerProvider.register() without a FlowceptSpanProcessor: spans reach the app's exporter, records are captured", async () => {
-    const { workflowId, spans, records, raw } = await app("app-provider");
-    const tasks = checkRecords(records, raw, workflowId);
-    checkTrace(spans, workflowId, tasks);
-  });
-
-  it("with a FlowceptSpanProcessor in the app's provider: the same spans, every record once", async () => {
-    const { workflowId, spans, records, raw } = await app("app-provider-with-processor");
-    const tasks = checkRecords(records, raw, workflowId);
-    checkTrace(spans, workflowId, tasks);
-  });
+  const CASES: [scenario: string, title: string][] = [
+    ["app-provider", "NodeTracerProvider.register() without a FlowceptSpanProcessor: spans reach the app's exporter, records are captured"],
+    ["app-provider-with-processor", "with a FlowceptSpanProcessor in the app's provider: the same spans, every record once"],
+    ["own-context-manager", "an app that installs its own context manager: tasks still nest across await"],
+  ];
+  for (const [scenario, title] of CASES) {
+    it(title, async () => {
+      const { workflowId, spans, records, raw } = await app(scenario);
+      checkTrace(spans, workflowId, checkRecords(records, raw, workflowId));
+    });
+  }
 
   it("a sampler that drops everything removes the spans, never the records (with a FlowceptSpanProcessor in that provider)", async () => {
     const { workflowId, spans, records, raw } = await app("sampled-out");
     expect(spans).to.have.length(0);
     checkRecords(records, raw, workflowId);
-  });
-
-  it("an app that installs its own context manager: tasks still nest across await", async () => {
-    const { workflowId, spans, records, raw } = await app("own-context-manager");
-    const tasks = checkRecords(records, raw, workflowId);
-    checkTrace(spans, workflowId, tasks);
   });
 
   it("NodeSDK with the auto-instrumentations: HTTP client and server spans nest under the calling task and carry the workflow's ids", async () => {

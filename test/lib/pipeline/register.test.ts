@@ -1,52 +1,14 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
+import { otlpReceiver } from "../../support/otlp-receiver.js";
 import { CHILDREN, REPO_ROOT } from "../../support/paths.js";
 
 const run = promisify(execFile);
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
-
-/** A minimal OTLP/HTTP JSON receiver on an ephemeral port. */
-async function receiver(): Promise<{ server: Server; url: string; spans: OtlpSpan[]; resources: Record<string, unknown>[] }> {
-  const spans: OtlpSpan[] = [];
-  const resources: Record<string, unknown>[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
-      const doc = JSON.parse(body.toString("utf8")) as { resourceSpans: { resource: { attributes: { key: string; value: Record<string, unknown> }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-      for (const rs of doc.resourceSpans) {
-        resources.push(Object.fromEntries(rs.resource.attributes.map((a) => [a.key, Object.values(a.value)[0]])));
-        for (const ss of rs.scopeSpans) spans.push(...ss.spans);
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, resources };
-}
-
-function attr(s: OtlpSpan, key: string): unknown {
-  const a = s.attributes.find((x) => x.key === key);
-  return a ? Object.values(a.value)[0] : undefined;
-}
 
 describe("registration without code changes", function () {
   this.timeout(30_000);
@@ -57,12 +19,12 @@ describe("registration without code changes", function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("`node --import flowcept-otel/register` records provenance and exports spans over OTLP", async () => {
-    const rcv = await receiver();
+    const rcv = await otlpReceiver();
     try {
       const path = join(dir, "buf.jsonl");
       const { stdout } = await run(process.execPath, ["--import", "flowcept-otel/register", join(CHILDREN, "otlp-app.js")], {
         cwd: REPO_ROOT,
-        env: { ...process.env, BUFFER_PATH: path, OTEL_EXPORTER_OTLP_ENDPOINT: rcv.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_SERVICE_NAME: "provenance-demo", LOOP_N: "5000" },
+        env: { ...process.env, BUFFER_PATH: path, OTEL_EXPORTER_OTLP_ENDPOINT: rcv.url, OTEL_SERVICE_NAME: "provenance-demo", LOOP_N: "5000" },
       });
       const wfId = stdout.trim();
       const recs = readBufferFile(path);
@@ -77,13 +39,13 @@ describe("registration without code changes", function () {
       expect(rcv.spans.length).to.be.lessThan(10);
       for (const s of rcv.spans) expect(s.traceId.toLowerCase()).to.equal(traceId);
       const outer = rcv.spans.find((s) => s.name === "outer")!;
-      expect(JSON.parse(attr(outer, "flowcept.used") as string)).to.deep.equal({ x: 1 });
-      expect(attr(outer, "flowcept.workflow_id")).to.equal(wfId);
+      expect(JSON.parse(outer.attributes["flowcept.used"] as string)).to.deep.equal({ x: 1 });
+      expect(outer.attributes["flowcept.workflow_id"]).to.equal(wfId);
       const loop = rcv.spans.find((s) => s.name === "many")!;
-      expect(Number(attr(loop, "flowcept.count"))).to.equal(5000);
+      expect(Number(loop.attributes["flowcept.count"])).to.equal(5000);
       expect(rcv.resources[0]!["service.name"]).to.equal("provenance-demo");
     } finally {
-      rcv.server.close();
+      await rcv.close();
     }
   });
 
