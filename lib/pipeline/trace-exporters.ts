@@ -61,11 +61,26 @@ export function otlpProtocolFromEnv(): OtlpProtocol {
   return "http/protobuf";
 }
 
-/** Where the OTLP exporter sends traces, by the specification's rules (for messages; credentials hidden). */
+function isUrl(s: string | undefined): s is string {
+  if (!s) return false;
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the OTLP exporter sends traces, by the specification's rules (for
+ * messages; credentials hidden). A value that is not a URL is ignored, as
+ * the exporters ignore it.
+ */
 export function otlpTracesEndpoint(protocol: OtlpProtocol): string {
   const signal = getStringFromEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  if (signal) return redactUri(signal);
-  const base = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT") ?? (protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318");
+  if (isUrl(signal)) return redactUri(signal);
+  const general = getStringFromEnv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  const base = isUrl(general) ? general : protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318";
   return redactUri(protocol === "grpc" ? base : `${base.replace(/\/+$/, "")}/v1/traces`);
 }
 
