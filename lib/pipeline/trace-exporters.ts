@@ -121,7 +121,7 @@ export function otlpExporter(protocol: OtlpProtocol, onNetworkError: (message: s
     mod = exporterModules[protocol]();
   } catch (err) {
     const pkg = protocol === "grpc" ? "@opentelemetry/exporter-trace-otlp-grpc" : protocol === "http/json" ? "@opentelemetry/exporter-trace-otlp-http" : "@opentelemetry/exporter-trace-otlp-proto";
-    diag.warn(`flowcept: OTLP over ${protocol} needs ${pkg} (${errorMessage(err)}); spans are not exported`);
+    diag.warn(`flowcept: OTLP over ${protocol} needs ${pkg} (${errorMessage(err).split("\n")[0]}); spans are not exported`);
     return undefined;
   }
   return new mod.OTLPTraceExporter(protocol === "grpc" ? {} : { httpAgentOptions: unrefAgentFactory(onNetworkError) });
