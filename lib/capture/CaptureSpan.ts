@@ -56,7 +56,6 @@ export class CaptureSpan implements SpanData, Span {
     const start = startTime ?? nowSeconds();
     this.startTime = start;
     const parentCtx = trace.getSpanContext(parent);
-    const parentValid = parentCtx !== undefined && isSpanContextValid(parentCtx);
     const { tracer, forcedIds } = flowceptTracer();
     let otel: Span | undefined;
     let sc: SpanContext | undefined;
@@ -67,7 +66,8 @@ export class CaptureSpan implements SpanData, Span {
       // A provider whose ids cannot be chosen: the workflow's ids come from a remote parent that stands for the workflow.
       else otel = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, { ...forced, traceFlags: TraceFlags.SAMPLED, isRemote: true }));
       sc = otel.spanContext();
-      const ownIds = forced !== undefined ? sc.traceId === forced.traceId && isSpanContextValid(sc) : otel.isRecording() || (isSpanContextValid(sc) && !(parentValid && sc.spanId === parentCtx.spanId));
+      // A recording span has ids of its own; a no-op tracer hands back its parent's ids, or none.
+      const ownIds = forced !== undefined ? sc.traceId === forced.traceId && isSpanContextValid(sc) : otel.isRecording() || (isSpanContextValid(sc) && sc.spanId !== parentCtx?.spanId);
       if (!ownIds) {
         if (otel.isRecording()) otel.end();
         otel = undefined;
@@ -75,6 +75,7 @@ export class CaptureSpan implements SpanData, Span {
     }
     if (otel === undefined || sc === undefined) {
       // Nobody sees Flowcept's spans (no SDK behind the API, or no exporter): the ids are ours, carried by a non-recording span.
+      const parentValid = parentCtx !== undefined && isSpanContextValid(parentCtx);
       sc = {
         traceId: forced?.traceId ?? (parentValid ? parentCtx.traceId : randomTraceId()),
         spanId: forced?.spanId ?? randomSpanId(),
@@ -85,7 +86,8 @@ export class CaptureSpan implements SpanData, Span {
     this.otel = otel;
     this.traceId = sc.traceId;
     this.spanId = sc.spanId;
-    this.parentSpanId = parentValid && forced === undefined ? parentCtx.spanId : undefined;
+    // A child shares its parent's trace id (an invalid parent's zero id never matches).
+    this.parentSpanId = forced === undefined && parentCtx !== undefined && parentCtx.traceId === sc.traceId ? parentCtx.spanId : undefined;
     this.sink = sink;
     sink?.spanStarted(this);
   }
