@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { onProcessEnd } from "../../lib/process/exit-hooks.js";
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { type MongoClientOptions } from "mongodb";
+import type { MongoClientOptions } from "mongodb";
 import { redactUri } from "../../lib/records/redact.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";

@@ -5,10 +5,11 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { onProcessEnd } from "../process/exit-hooks.js";
 import { FlowceptIdGenerator } from "../context/FlowceptIdGenerator.js";
-import { lazyModule } from "../util/lazy-module.js";
+import { optionalPeer } from "../util/optional-peer.js";
 import { FlowceptPropagator } from "../context/FlowceptPropagator.js";
 import { FlowceptSpanProcessor, type FlowceptSpanProcessorOptions } from "./FlowceptSpanProcessor.js";
 import { isLive, PROBE_SPAN_NAME, probeSink, setCaptureSink } from "./record-sink.js";
+import { errorMessage } from "../util/error-message.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { TRACER_NAME, VERSION } from "../process/version.js";
 
@@ -46,7 +47,7 @@ export interface FlowceptRegistration {
   shutdown(): Promise<void>;
 }
 
-const otlpHttp = lazyModule<typeof import("@opentelemetry/exporter-trace-otlp-http")>("@opentelemetry/exporter-trace-otlp-http", import.meta.url);
+const otlpHttp = optionalPeer<typeof import("@opentelemetry/exporter-trace-otlp-http")>("@opentelemetry/exporter-trace-otlp-http", "OTLP export (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER=otlp)");
 
 let registration: FlowceptRegistration | undefined;
 let privateProvider: NodeTracerProvider | undefined;
@@ -78,7 +79,14 @@ function buildResource(opts: RegisterFlowceptOptions): Resource {
 
 function buildProvider(opts: RegisterFlowceptOptions, processor: FlowceptSpanProcessor): NodeTracerProvider {
   const processors: SpanProcessor[] = [processor, ...(opts.spanProcessors ?? [])];
-  if (opts.otlp ?? otlpWanted()) processors.push(new BatchSpanProcessor(new (otlpHttp().OTLPTraceExporter)()));
+  if (opts.otlp ?? otlpWanted()) {
+    try {
+      processors.push(new BatchSpanProcessor(new (otlpHttp().OTLPTraceExporter)()));
+    } catch (err) {
+      // Provenance is still recorded; only the trace path is missing.
+      diag.error(`flowcept: spans are not exported over OTLP: ${errorMessage(err)}`);
+    }
+  }
   return new NodeTracerProvider({ resource: buildResource(opts), idGenerator: new FlowceptIdGenerator(), spanProcessors: processors });
 }
 

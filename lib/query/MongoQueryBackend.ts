@@ -2,7 +2,8 @@
  * Queries over MongoDB. Results come back in the local store's form: field
  * names un-escaped, dates as float seconds, no `_id`.
  */
-import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
+import type { Document, MongoClient, MongoClientOptions } from "mongodb";
+import { mongoDriver } from "../../exporters/mongo/mongo-driver.js";
 import { redactUri } from "../records/redact.js";
 import { unescapeKeys } from "../../exporters/mongo/mongo-keys.js";
 import { TIME_FIELDS } from "../records/records.js";
@@ -36,7 +37,7 @@ export class MongoQueryBackend implements QueryBackend {
   private readonly dbName: string;
 
   constructor(private readonly options: MongoQueryBackendOptions) {
-    this.client = new MongoClient(options.uri, {
+    this.client = new (mongoDriver().MongoClient)(options.uri, {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
       ...options.clientOptions,
     });
