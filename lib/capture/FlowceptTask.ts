@@ -6,7 +6,7 @@ import { staticTaskAttributes } from "./flowcept-task.js";
 import { toJsonObject, toJsonSafe } from "../records/json-safe.js";
 import { Status, type StatusValue } from "../records/records.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
-import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { taskTelemetry, telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
 import { taskIdOf } from "../records/ids.js";
 
@@ -65,14 +65,14 @@ function textOrJson(v: string | Record<string, unknown>): string {
  */
 export class FlowceptTask implements Disposable {
   private span: Span | undefined;
-  private readonly telemetry: boolean;
+  private readonly telemetry: TaskTelemetry;
   private readonly startedAt: number;
   private readonly ids: { taskId?: string; workflowId?: string; campaignId?: string; agentId?: string };
   private customMetadata: Record<string, unknown> | undefined;
 
   constructor(opts: FlowceptTaskOptions = {}) {
     const cfg = captureConfig();
-    this.telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    this.telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     this.startedAt = opts.startedAt ?? nowSeconds();
     this.customMetadata = opts.customMetadata;
     this.ids = { taskId: opts.taskId, agentId: opts.agentId };
@@ -148,7 +148,7 @@ export class FlowceptTask implements Disposable {
         span.setAttribute(ATTR.CUSTOM_METADATA, JSON.stringify(toJsonObject(this.customMetadata, limits)));
       }
       if (this.telemetry) {
-        const t = telemetrySnapshotJson();
+        const t = telemetrySnapshotJson(this.telemetry);
         if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
       }
       span.setAttribute(ATTR.STATUS, status);

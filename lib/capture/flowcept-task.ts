@@ -4,7 +4,7 @@ import { captureConfig } from "./capture-config.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
 import { endTaskError, endTaskOk, startTaskSpan } from "./task-span.js";
-import { wantTelemetry } from "./task-telemetry.js";
+import { taskTelemetry, wantTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
 import { runTaskBody } from "./run-task-body.js";
 import type { AnyFunction } from "../util/any-function.js";
@@ -66,7 +66,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const cfg = captureConfig();
     if (!cfg.enabled) return fn.apply(this, args);
-    const telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    const telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     let started;
     try {
       if (staticFor !== cfg.limits) {

@@ -8,7 +8,7 @@ import { errorMessage } from "../util/error-message.js";
 import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { flowceptTracer } from "../pipeline/register-flowcept.js";
-import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { currentScope, taskParentContext } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 
@@ -39,7 +39,7 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
  * `flowcept.used` and the static attributes), under the current task or
  * workflow.
  */
-export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: boolean, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
+export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: TaskTelemetry, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
   const parent = taskParentContext();
   const scope = currentScope(parent);
   attrs[ATTR.TYPE] ??= SPAN_TYPE.TASK;
@@ -47,7 +47,7 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
   const used = attrs[ATTR.USED];
   if (typeof used === "string") addIoMirror(attrs, "input", used, captureConfig().ioMaxBytes);
   if (telemetry) {
-    const t = telemetrySnapshotJson();
+    const t = telemetrySnapshotJson(telemetry);
     if (t !== undefined) attrs[ATTR.TELEMETRY_AT_START] = t;
   }
   const span = flowceptTracer().startSpan(activityId, startTime === undefined ? { attributes: attrs } : { attributes: attrs, startTime }, parent);
@@ -67,11 +67,11 @@ export function setGenerated(span: Span, generatedJson: string): void {
 const OK_STATUS = Object.freeze({ code: SpanStatusCode.OK });
 
 /** Ends a task span as FINISHED, with `generated` JSON when given. Never throws. */
-export function endTaskOk(span: Span, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
+export function endTaskOk(span: Span, generatedJson: string | undefined, telemetry: TaskTelemetry, endTime?: number): void {
   try {
     if (generatedJson !== undefined) setGenerated(span, generatedJson);
     if (telemetry) {
-      const t = telemetrySnapshotJson();
+      const t = telemetrySnapshotJson(telemetry);
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
     span.setStatus(OK_STATUS);
@@ -83,14 +83,14 @@ export function endTaskOk(span: Span, generatedJson: string | undefined, telemet
 
 
 /** Ends a task span as ERROR: exception event, span status, `stderr`. Never throws. */
-export function endTaskError(span: Span, err: unknown, telemetry: boolean): void {
+export function endTaskError(span: Span, err: unknown, telemetry: TaskTelemetry): void {
   try {
     const msg = errorMessage(err);
     span.recordException(err instanceof Error ? err : msg);
     span.setStatus({ code: SpanStatusCode.ERROR, message: msg });
     span.setAttribute(ATTR.STDERR, msg);
     if (telemetry) {
-      const t = telemetrySnapshotJson();
+      const t = telemetrySnapshotJson(telemetry);
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
   } catch (e) {
