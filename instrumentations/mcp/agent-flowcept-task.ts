@@ -16,7 +16,7 @@ import type { AnyFunction } from "../../lib/util/any-function.js";
 /** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */
 export interface AgentTaskOptions extends TaskOptions {
   /** Name written in the agent's `agent` record. */
-  agentName?: string;
+  agentName?: string | undefined;
 }
 
 /**

@@ -12,19 +12,19 @@ import type { AnyFunction } from "../util/any-function.js";
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
 export interface TaskOptions extends BindingOptions {
   /** Default: the function's name. */
-  activityId?: string;
-  tags?: string | readonly string[];
-  customMetadata?: Record<string, unknown>;
-  subtype?: string;
+  activityId?: string | undefined;
+  tags?: string | readonly string[] | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
+  subtype?: string | undefined;
   /** Overrides the current workflow. */
-  workflowId?: string;
+  workflowId?: string | undefined;
   /** Overrides the current campaign. */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Per-call telemetry override; default: on when a `telemetry_capture` block is on. */
-  captureTelemetry?: boolean;
-  agentId?: string;
-  sourceAgentId?: string;
-  adapterId?: string;
+  captureTelemetry?: boolean | undefined;
+  agentId?: string | undefined;
+  sourceAgentId?: string | undefined;
+  adapterId?: string | undefined;
 }
 
 /** Attributes that are the same for every call of one wrapped function. */

@@ -20,10 +20,10 @@ export type ArgsHandler = (values: Record<string, unknown>) => Record<string, un
 /** Options that shape `used` and `generated`. */
 export interface BindingOptions {
   /** Names for the positional arguments, overriding the ones read from the function. */
-  inputNames?: readonly string[];
+  inputNames?: readonly string[] | undefined;
   /** Name of the result, or names of the elements of an array result. */
-  outputNames?: string | readonly string[];
-  argsHandler?: ArgsHandler;
+  outputNames?: string | readonly string[] | undefined;
+  argsHandler?: ArgsHandler | undefined;
 }
 
 /** Binds calls of one function. Built once per wrapped function. */

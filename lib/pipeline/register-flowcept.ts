@@ -16,27 +16,27 @@ import { TRACER_NAME, VERSION } from "../process/version.js";
 /** Options of {@link registerFlowcept}. */
 export interface RegisterFlowceptOptions {
   /** The Flowcept processor, or options to build one. */
-  processor?: FlowceptSpanProcessor | FlowceptSpanProcessorOptions;
+  processor?: FlowceptSpanProcessor | FlowceptSpanProcessorOptions | undefined;
   /** More span processors (e.g. a `BatchSpanProcessor` to your own exporter). */
-  spanProcessors?: SpanProcessor[];
+  spanProcessors?: SpanProcessor[] | undefined;
   /**
    * Also export spans over OTLP/HTTP with the official exporter. Default: on
    * when `OTEL_TRACES_EXPORTER` names `otlp` or an `OTEL_EXPORTER_OTLP_*ENDPOINT`
    * variable is set (and `OTEL_TRACES_EXPORTER` is not `none`).
    */
-  otlp?: boolean;
+  otlp?: boolean | undefined;
   /** `service.name`; default `OTEL_SERVICE_NAME`, else `flowcept`. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** Extra resource attributes. */
-  resource?: Resource;
+  resource?: Resource | undefined;
   /** OTel instrumentations to enable with this provider. */
-  instrumentations?: Instrumentation[];
+  instrumentations?: Instrumentation[] | undefined;
   /**
    * The global propagator. Default: {@link FlowceptPropagator} (W3C trace
    * context and baggage, the baggage carrying the workflow and campaign ids
    * to the processes this one calls).
    */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
 }
 
 /** What {@link registerFlowcept} set up. */

@@ -39,9 +39,9 @@ export interface ExportQueryOptions extends CollectionQueryOptions {
   /** File to write. */
   path: string;
   /** Default `jsonl`. */
-  format?: "jsonl" | "csv";
+  format?: "jsonl" | "csv" | undefined;
   /** Called every 10 000 rows and at the end. */
-  onProgress?: (written: number, total: number) => void;
+  onProgress?: ((written: number, total: number) => void) | undefined;
 }
 
 const ID_BATCH = 1000;

@@ -14,10 +14,10 @@ import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryF
 export interface MongoQueryBackendOptions {
   uri: string;
   /** Default `flowcept`. */
-  dbName?: string;
+  dbName?: string | undefined;
   /** How long to wait for a server, ms. Default 5000. */
-  serverSelectionTimeoutMS?: number;
-  clientOptions?: MongoClientOptions;
+  serverSelectionTimeoutMS?: number | undefined;
+  clientOptions?: MongoClientOptions | undefined;
 }
 
 /** Converts one stored document to the record form. */
