@@ -37,7 +37,7 @@ export interface OtlpIngestServerOptions {
   /** Longest wait in {@link OtlpIngestServer.close} for in-flight requests. Default 30 s. */
   shutdownTimeoutMillis?: number | undefined;
   /** Runs on every record before it is stored (redaction); undefined drops the record. */
-  mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
+  mask?: ((record: FlowceptRecord) => FlowceptRecord | undefined) | undefined;
 }
 
 /** Counters of an {@link OtlpIngestServer}, shown on `/healthz`. */

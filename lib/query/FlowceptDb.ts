@@ -22,7 +22,7 @@ export interface FlowceptDbOptions {
   /** Where queries run. */
   backend: QueryBackend;
   /** The workflow of the calling context, for {@link FlowceptDb.getTasksFromCurrentWorkflow}. */
-  currentWorkflowId?: () => string | undefined;
+  currentWorkflowId?: (() => string | undefined) | undefined;
 }
 
 /** A task of {@link FlowceptDb.getTasksRecursive}'s tree. */
