@@ -36,7 +36,12 @@ console.log(y);
 }
 // #endregion using
 
-const names = Flowcept.readBufferFile()
-  .filter((r) => r.type === "workflow")
-  .map((r) => `${String((r as { name?: unknown }).name)} ${String(r.status)}`);
+// #region read
+const records = Flowcept.readBufferFile(); // the default store, messages merged by id
+const same = Flowcept.readMessagesFile("flowcept_buffer.jsonl"); // Flowcept's name for it
+const raw = Flowcept.readBufferFile("flowcept_buffer.jsonl", { merge: false }); // as written (start + end messages)
+// #endregion read
+
+const names = records.filter((r) => r.type === "workflow").map((r) => `${String((r as { name?: unknown }).name)} ${String(r.status)}`);
 console.log(names.join("\n"));
+console.log(`${same.length} records, ${raw.length} messages`);

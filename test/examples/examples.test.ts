@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 /** What each example must print (one README section each). */
 const EXPECTED: Record<string, RegExp[]> = {
-  "controller-styles": [/^8\n42\n/, /my_workflow FINISHED\nmanual_example FINISHED\nusing_example FINISHED/],
+  "controller-styles": [/^8\n42\n/, /my_workflow FINISHED\nmanual_example FINISHED\nusing_example FINISHED\n6 records, 9 messages/],
   wrappers: [
     /multTwo used=\{"x":21\} generated=\{"y":42\}/,
     /divmod used=\{"a":10,"b":3\} generated=\{"quotient":3,"remainder":1\}/,
@@ -29,6 +29,7 @@ const EXPECTED: Record<string, RegExp[]> = {
   "collector-path": [/ingest stored 2 records from \d+ request\(s\)/, /fit used=\{"epochs":9\} generated=\{"accuracy":0\.9\}/],
   adapters: [/0123456789abcdef0123456789abcdef FINISHED used=\{"epochs":"3","lr":"0\.01"\} generated=\{"accuracy":0\.9,"loss":0\.3\}/],
   "mcp-tools": [/add -> \[\{"type":"text","text":"5"\}\]; divide -> isError true/, /add FINISHED agent=calc used=\{"a":2,"b":3\}/, /divide ERROR agent=calc/],
+  "otel-app": [/load-image used=\{"image\.path":"cat\.png"\}; resize parent is load-image: true/],
   workers: [/energies 7\.485, 8\.178, 8\.871/, /3 pool tasks \(FINISHED, FINISHED, FINISHED\), 3 worker tasks, each a child of a pool task: true/],
 };
 
