@@ -6,11 +6,11 @@
  */
 import { Flowcept, FlowceptTask, type TaskRecord } from "flowcept-otel";
 
+// #region custom
 function fetchSomething(): string {
-  return "a,b,c\n1,2,3\n";
+  return "a,b,c\n1,2,3\n"; // stands for a download
 }
 
-// #region custom
 await Flowcept.run({ workflowName: "custom_tasks" }, () => {
   {
     using t = new FlowceptTask({ activityId: "download", used: { url: "https://example.org/data.csv" } });

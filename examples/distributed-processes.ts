@@ -10,9 +10,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Flowcept, flowceptTask, type TaskRecord } from "flowcept-otel";
 
+// #region task
 const square = flowceptTask({ outputNames: "y" }, function square(x: number) {
   return x * x;
 });
+// #endregion task
 
 const workflowId: string | undefined = process.argv[2];
 if (workflowId === undefined) {
@@ -29,7 +31,7 @@ if (workflowId === undefined) {
   console.log(`workflow ${flowcept.workflowId}: ${tasks.length} tasks from the producers, y = ${ys.join(", ")}`);
 } else {
   // #region producer
-  const flowcept = new Flowcept({ workflowId, campaignId: process.env.CAMPAIGN_ID, saveWorkflow: false, checkSafeStops: false });
+  const flowcept = new Flowcept({ workflowId: process.argv[2], campaignId: process.env.CAMPAIGN_ID, saveWorkflow: false, checkSafeStops: false });
   await flowcept.start();
   square(Number(process.argv[3] ?? 2));
   await flowcept.stop();
