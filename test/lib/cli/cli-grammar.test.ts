@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,25 +7,13 @@ import { expect } from "chai";
 import { buildCli, runCli } from "../../../lib/cli/program.js";
 import { completionScript } from "../../../lib/cli/completion.js";
 import { resetSettings } from "../../../lib/settings/settings-loader.js";
+import { runCliProcess } from "../../support/run-cli.js";
 
-const CLI = fileURLToPath(new URL("../../../lib/cli/main.js", import.meta.url));
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
 const A2 = "aaaabbbb-2222-4222-8222-222222222222";
 const B = "bbbbbbbb-3333-4333-8333-333333333333";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOWCEPT_MONGO_URI: "", MONGODB_URI: "", TZ: "UTC", COLUMNS: "", ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runCliProcess;
 
 describe("flowcept-otel CLI: one grammar for every command", function () {
   this.timeout(30_000);

@@ -1,28 +1,15 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { parse as parseYaml } from "yaml";
+import { runCliProcess } from "../../support/run-cli.js";
 import { startMongoTarget, type MongoTarget } from "../../support/mongo-target.js";
 
-const CLI = fileURLToPath(new URL("../../../lib/cli/main.js", import.meta.url));
 const W1 = "11111111-1111-4111-8111-111111111111";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOWCEPT_MONGO_URI: "", MONGODB_URI: "", TZ: "UTC", ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runCliProcess;
 
 describe("flowcept-otel CLI", function () {
   this.timeout(30_000);
