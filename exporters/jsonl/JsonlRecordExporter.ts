@@ -15,7 +15,7 @@ export interface JsonlRecordExporterOptions {
    * in the settings at write time (base path, optional workflow-id and
    * process suffixes).
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 const PROCESS_SUFFIX = `${hostname()}-${process.pid}`;

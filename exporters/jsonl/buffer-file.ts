@@ -16,7 +16,7 @@ export interface ReadBufferOptions {
    * Merge messages for the same id (a workflow's start and end messages, a
    * task's RUNNING and FINISHED messages) as a database would. Default true.
    */
-  merge?: boolean;
+  merge?: boolean | undefined;
 }
 
 /**

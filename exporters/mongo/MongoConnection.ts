@@ -1,5 +1,6 @@
 import { diag } from "@opentelemetry/api";
-import { MongoClient, type Db, type MongoClientOptions } from "mongodb";
+import type { Db, MongoClient, MongoClientOptions } from "mongodb";
+import { mongoDriver } from "./mongo-driver.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { ensureFlowceptIndexes } from "./mongo-indexes.js";
 
@@ -39,7 +40,7 @@ export class MongoConnection {
 
   private newClient(): MongoClient {
     const o = this.options;
-    return new MongoClient(o.uri, { serverSelectionTimeoutMS: o.serverSelectionTimeoutMS, connectTimeoutMS: o.serverSelectionTimeoutMS, ...o.clientOptions });
+    return new (mongoDriver().MongoClient)(o.uri, { serverSelectionTimeoutMS: o.serverSelectionTimeoutMS, connectTimeoutMS: o.serverSelectionTimeoutMS, ...o.clientOptions });
   }
 
   private replaceClient(): MongoClient {

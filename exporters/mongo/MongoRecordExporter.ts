@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { onProcessEnd } from "../../lib/process/exit-hooks.js";
 import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { type MongoClientOptions } from "mongodb";
+import type { MongoClientOptions } from "mongodb";
 import { redactUri } from "../../lib/records/redact.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
@@ -26,33 +26,33 @@ export interface MongoRecordExporterOptions {
   /** MongoDB connection string. */
   uri: string;
   /** Database name. Default `flowcept`. */
-  dbName?: string;
+  dbName?: string | undefined;
   /** Create Flowcept's indexes on first contact. Default true. */
-  createIndexes?: boolean;
+  createIndexes?: boolean | undefined;
   /** Records per bulk write (`db_buffer.buffer_size`). Default 512. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Records held in memory before new ones spill to disk. Default 20 000. */
-  maxQueueRecords?: number;
+  maxQueueRecords?: number | undefined;
   /** Folder of spill files (`db_buffer.spill_dir`). Default `flowcept_spill`. */
-  spillDir?: string;
+  spillDir?: string | undefined;
   /** Drop null and "" fields (`db_buffer.remove_empty_fields`). Default false. */
-  removeEmptyFields?: boolean;
+  removeEmptyFields?: boolean | undefined;
   /** `shutdown()` waits for every record to be acknowledged (bounded). Default true. */
-  checkSafeStops?: boolean;
+  checkSafeStops?: boolean | undefined;
   /** Bound of that wait: trials (`db_buffer.stop_max_trials`). Default 300. */
-  stopMaxTrials?: number;
+  stopMaxTrials?: number | undefined;
   /** … times the sleep between trials, ms (`db_buffer.stop_trials_sleep` × 1000). Default 100. */
-  stopTrialsSleepMs?: number;
+  stopTrialsSleepMs?: number | undefined;
   /** First retry delay after a failed write, ms; doubles up to `retryMaxMs`. Default 100. */
-  retryInitialMs?: number;
+  retryInitialMs?: number | undefined;
   /** Longest retry delay, ms. Default 5000. */
-  retryMaxMs?: number;
+  retryMaxMs?: number | undefined;
   /** How long one write waits for a server before the batch spills, ms. Default 2000. */
-  serverSelectionTimeoutMS?: number;
+  serverSelectionTimeoutMS?: number | undefined;
   /** Replay spill files left by processes that are gone. Default true. */
-  replayOrphans?: boolean;
+  replayOrphans?: boolean | undefined;
   /** Extra driver options. */
-  clientOptions?: MongoClientOptions;
+  clientOptions?: MongoClientOptions | undefined;
 }
 
 /** Progress of a replay. */

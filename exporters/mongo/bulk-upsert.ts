@@ -6,7 +6,8 @@
  * reason) so that one bad record never holds back the others.
  */
 import { diag } from "@opentelemetry/api";
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Document } from "mongodb";
+import type { AnyBulkWriteOperation, Db, Document } from "mongodb";
+import { mongoDriver } from "./mongo-driver.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { mergePipeline, toMongoUpsert, type MongoUpsert } from "./mongo-document.js";
@@ -62,7 +63,7 @@ async function bulk(db: Db, name: string, upserts: MongoUpsert[], records: Flowc
       await collection.bulkWrite(ops, { ordered: false });
       return true;
     } catch (err) {
-      const writeErrors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+      const writeErrors = err instanceof mongoDriver().MongoBulkWriteError ? [err.writeErrors].flat() : [];
       if (!writeErrors.length) {
         diag.debug(`flowcept: bulk write to ${name} failed: ${errorMessage(err)}`);
         return false;

@@ -5,11 +5,11 @@ import { MongoRecordExporter, type MongoRecordExporterOptions, type ReplayProgre
 /** Options of {@link replaySpill}. */
 export interface ReplaySpillOptions extends MongoRecordExporterOptions {
   /** Also take spill files of live processes and other hosts. Default false. */
-  all?: boolean;
+  all?: boolean | undefined;
   /** Called as records are written. */
-  onProgress?: (p: ReplayProgress) => void;
+  onProgress?: ((p: ReplayProgress) => void) | undefined;
   /** Give up after this long, ms (files not written are kept). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * was there. Sub-documents are shrunk from the inside, so small fields next
  * to a huge one survive.
  */
-import { BSON } from "mongodb";
+import { mongoDriver } from "./mongo-driver.js";
 import { isPlainObject } from "../../lib/util/plain-object.js";
 
 /** MongoDB's document size limit. */
@@ -27,12 +27,12 @@ export function truncationMarker(value: unknown, bytes: number): Record<string, 
 }
 
 function fieldSize(key: string, value: unknown): number {
-  return BSON.calculateObjectSize({ [key]: value });
+  return mongoDriver().BSON.calculateObjectSize({ [key]: value });
 }
 
 /** BSON size of a document. */
 export function documentSize(doc: Record<string, unknown>): number {
-  return BSON.calculateObjectSize(doc);
+  return mongoDriver().BSON.calculateObjectSize(doc);
 }
 
 /**
@@ -52,7 +52,7 @@ export function truncateDocument(
 
 function shrink(doc: Record<string, unknown>, limit: number, keep: Set<string>, prefix: string, truncated: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...doc };
-  let total = BSON.calculateObjectSize(out);
+  let total = mongoDriver().BSON.calculateObjectSize(out);
   const sizes = new Map<string, number>();
   for (const [k, v] of Object.entries(out)) if (!keep.has(k)) sizes.set(k, fieldSize(k, v));
   while (total > limit && sizes.size) {

@@ -17,27 +17,27 @@ import { errorMessage } from "../../lib/util/error-message.js";
 /** Options of {@link OtlpIngestServer}. */
 export interface OtlpIngestServerOptions {
   /** Interface to bind. Default `127.0.0.1`: only local senders (a collector on the same host). */
-  host?: string;
+  host?: string | undefined;
   /** Default 4318, the OTLP/HTTP port; 0 picks a free port. */
-  port?: number;
+  port?: number | undefined;
   /** When set, `POST /v1/traces` requires `Authorization: Bearer <token>`. */
-  token?: string;
+  token?: string | undefined;
   /** Largest request body accepted, compressed and decompressed alike. Default 16 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Where records go. Default: MongoDB when settings enable it, else the local JSONL store. */
-  exporters?: RecordExporter[];
+  exporters?: RecordExporter[] | undefined;
   /**
    * Records accepted but not yet durable. Requests arriving beyond this are
    * answered 429 with `Retry-After`, so a slow store never makes the service
    * hold unbounded memory. Default 100 000.
    */
-  maxInFlightRecords?: number;
+  maxInFlightRecords?: number | undefined;
   /** `Retry-After` (seconds) on 429 and 503 answers. Default 2. */
-  retryAfterSeconds?: number;
+  retryAfterSeconds?: number | undefined;
   /** Longest wait in {@link OtlpIngestServer.close} for in-flight requests. Default 30 s. */
-  shutdownTimeoutMillis?: number;
+  shutdownTimeoutMillis?: number | undefined;
   /** Runs on every record before it is stored (redaction); undefined drops the record. */
-  mask?: (record: FlowceptRecord) => FlowceptRecord | undefined;
+  mask?: ((record: FlowceptRecord) => FlowceptRecord | undefined) | undefined;
 }
 
 /** Counters of an {@link OtlpIngestServer}, shown on `/healthz`. */

@@ -6,8 +6,12 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { optionalPeer } from "../../lib/util/optional-peer.js";
 import type { OtlpTraceRequest, OtlpTraceResponse } from "./otlp-types.js";
+
+/** protobufjs, an optional peer: only OTLP/protobuf requests need it. */
+export const protobufjs = optionalPeer<typeof protobuf>("protobufjs", "The ingest service (OTLP/protobuf)");
 
 const PACKAGE = "opentelemetry.proto.collector.trace.v1";
 
@@ -43,9 +47,9 @@ function withPresencePerMember(anyValue: protobuf.Type): void {
   anyValue.remove(oneof);
   for (const f of [...anyValue.fieldsArray]) {
     anyValue.remove(f);
-    const field = new protobuf.Field(f.name, f.id, f.type, "optional");
+    const field = new (protobufjs().Field)(f.name, f.id, f.type, "optional");
     field.setOption("proto3_optional", true);
-    const own = new protobuf.OneOf(`_${f.name}`);
+    const own = new (protobufjs().OneOf)(`_${f.name}`);
     own.add(field);
     anyValue.add(field);
     anyValue.add(own);
@@ -54,11 +58,11 @@ function withPresencePerMember(anyValue: protobuf.Type): void {
 
 function load(): TraceTypes {
   const dir = protoDir();
-  const root = new protobuf.Root();
+  const root = new (protobufjs().Root)();
   root.resolvePath = (_origin, target) => join(dir, target);
   root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto", { keepCase: false });
   // google.rpc.Status: the body of OTLP/HTTP error responses.
-  protobuf.parse('syntax = "proto3"; package google.rpc; message Status { int32 code = 1; string message = 2; }', root);
+  protobufjs().parse('syntax = "proto3"; package google.rpc; message Status { int32 code = 1; string message = 2; }', root);
   withPresencePerMember(root.lookupType("opentelemetry.proto.common.v1.AnyValue"));
   root.resolveAll();
   return {

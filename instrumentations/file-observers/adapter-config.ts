@@ -45,7 +45,7 @@ export interface AdapterConfig {
    * restart does not emit again. A path; `false` keeps state in memory only;
    * absent: a file named after the watched path in the state directory.
    */
-  state_file?: string | false;
+  state_file?: string | false | undefined;
 }
 
 const LOG_TAGS: readonly TensorBoardLogTag[] = ["scalars", "tensors", "hparams"];

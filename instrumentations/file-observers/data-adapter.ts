@@ -11,11 +11,11 @@ export type AdapterSink = (records: TaskRecord[]) => void | Promise<void>;
 /** Options of {@link createAdapter} that come from the host program rather than settings. */
 export interface AdapterOptions {
   /** The enclosing workflow: every record gets this `workflow_id` (TensorBoard hparams may still name their own). */
-  workflowId?: string;
+  workflowId?: string | undefined;
   /** Stamped as `campaign_id` on every record. */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Directory for the state file when `state_file` is not set (default `~/.flowcept/adapter_state`). */
-  stateDir?: string;
+  stateDir?: string | undefined;
 }
 
 /** A data observability adapter: watches what another tool writes and turns it into task records. */

@@ -9,14 +9,14 @@ import { fieldJson } from "../../lib/capture/task-binding.js";
 import { endTaskError, endTaskOk, startTaskSpan } from "../../lib/capture/task-span.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { runTaskBody } from "../../lib/capture/run-task-body.js";
-import { wantTelemetry } from "../../lib/capture/task-telemetry.js";
+import { taskTelemetry, wantTelemetry } from "../../lib/capture/task-telemetry.js";
 import { recordAgentOnce } from "./agent-record.js";
 import type { AnyFunction } from "../../lib/util/any-function.js";
 
 /** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */
 export interface AgentTaskOptions extends TaskOptions {
   /** Name written in the agent's `agent` record. */
-  agentName?: string;
+  agentName?: string | undefined;
 }
 
 /**
@@ -147,7 +147,7 @@ export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: Ag
   const wrapper = function (this: unknown, ...callArgs: unknown[]): unknown {
     const cfg = captureConfig();
     if (!cfg.enabled) return handler.apply(this, callArgs);
-    const telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    const telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     const activityId = opts.activityId ?? host.toolName ?? (handler.name || AGENT_TOOL);
     let started;
     try {

@@ -10,7 +10,7 @@ import { ensureFlowceptPipeline } from "../../lib/pipeline/register-flowcept.js"
 import { endTaskError, endTaskOk, startTaskSpan } from "../../lib/capture/task-span.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { runTaskBody } from "../../lib/capture/run-task-body.js";
-import { wantTelemetry } from "../../lib/capture/task-telemetry.js";
+import { taskTelemetry, wantTelemetry } from "../../lib/capture/task-telemetry.js";
 import { VERSION } from "../../lib/process/version.js";
 import { currentScope } from "../../lib/context/current-scope.js";
 import { modelProfile, type LayerLike, type ModelLike } from "./model-profile.js";
@@ -122,7 +122,7 @@ export class ModelCapture {
     if (activeForward !== undefined || this.settings.what === null) return original.apply(self, args);
     const cfg = captureConfig();
     if (!cfg.enabled || !this.epochCaptured()) return original.apply(self, args);
-    const telemetry = this.options.captureTelemetry ?? cfg.telemetry;
+    const telemetry = taskTelemetry(this.options.captureTelemetry, cfg.telemetry);
     const backend = backendName();
     const n = this.settings.tensorValues;
     let started;

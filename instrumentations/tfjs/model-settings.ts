@@ -4,23 +4,23 @@ import type { ModelInstrumentationSettings } from "../../lib/settings/settings.j
 /** Options of `flowceptModel` (each overrides its `instrumentation.model` setting). */
 export interface FlowceptModelOptions {
   /** Activity id of forward tasks and name of the model's workflow. Default: the model's name. */
-  name?: string;
-  what?: ModelInstrumentationSettings["what"];
-  childrenMode?: ModelInstrumentationSettings["children_mode"];
-  epochLoop?: ModelInstrumentationSettings["epoch_loop"];
-  batchLoop?: ModelInstrumentationSettings["batch_loop"];
-  captureEpochsAtEvery?: number;
-  registerWorkflow?: boolean;
+  name?: string | undefined;
+  what?: ModelInstrumentationSettings["what"] | undefined;
+  childrenMode?: ModelInstrumentationSettings["children_mode"] | undefined;
+  epochLoop?: ModelInstrumentationSettings["epoch_loop"] | undefined;
+  batchLoop?: ModelInstrumentationSettings["batch_loop"] | undefined;
+  captureEpochsAtEvery?: number | undefined;
+  registerWorkflow?: boolean | undefined;
   /** Record the model profile in its workflow. Default true. */
-  profile?: boolean;
+  profile?: boolean | undefined;
   /** Record up to this many tensor values with the metadata. Default 0 (metadata only). */
-  tensorValues?: number;
+  tensorValues?: number | undefined;
   /** Workflow the model's workflow belongs to. Default: the running workflow. */
-  parentWorkflowId?: string;
-  campaignId?: string;
-  customMetadata?: Record<string, unknown>;
+  parentWorkflowId?: string | undefined;
+  campaignId?: string | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
   /** Telemetry at the end of forward tasks. Default: from settings. */
-  captureTelemetry?: boolean;
+  captureTelemetry?: boolean | undefined;
 }
 
 /** Options and settings combined. */

@@ -25,18 +25,18 @@ import { taskIdOf } from "../../lib/records/ids.js";
 /** Options of a recorded worker task. */
 export interface WorkerTaskOptions {
   /** Default: the worker function's name, else the worker file's name. */
-  activityId?: string;
+  activityId?: string | undefined;
   /** Name of the pool or worker, the first part of each task's `address`. Default `"piscina"` / `"worker"`. */
-  poolName?: string;
-  tags?: string | readonly string[];
-  customMetadata?: Record<string, unknown>;
-  subtype?: string;
+  poolName?: string | undefined;
+  tags?: string | readonly string[] | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
+  subtype?: string | undefined;
   /**
    * The worker announces each task's start as it happens, so the RUNNING
    * message is written while the task runs (default). False saves that
    * cross-thread message: the RUNNING message is then written with the result.
    */
-  liveStart?: boolean;
+  liveStart?: boolean | undefined;
 }
 
 /** A task being submitted. */

@@ -16,7 +16,7 @@ let nextCall = 1;
 
 /** Options of {@link runInWorker}. */
 export interface RunInWorkerOptions extends WorkerTaskOptions {
-  transferList?: readonly TransferListItem[];
+  transferList?: readonly TransferListItem[] | undefined;
 }
 
 /**

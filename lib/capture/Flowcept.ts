@@ -32,36 +32,36 @@ import { workflowMetadata, workflowMetadataJson } from "./workflow-metadata.js";
 /** Options of a {@link Flowcept} controller (Flowcept's constructor arguments, in camelCase). */
 export interface FlowceptOptions {
   /** Interceptors to start. Default `["instrumentation"]`. */
-  interceptors?: string[];
+  interceptors?: string[] | undefined;
   /** Groups the interceptors of this controller. Default: a new id. */
-  bundleExecId?: string;
+  bundleExecId?: string | undefined;
   /** Default: a new UUID. */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Default: a new UUID. Give the same id in several processes to add their tasks to one workflow. */
-  workflowId?: string;
-  workflowName?: string;
-  workflowSubtype?: string;
+  workflowId?: string | undefined;
+  workflowName?: string | undefined;
+  workflowSubtype?: string | undefined;
   /** Workflow-level arguments, recorded as the workflow's `used`. */
-  workflowArgs?: Record<string, unknown>;
+  workflowArgs?: Record<string, unknown> | undefined;
   /** Default true. False turns off database persistence only; the local buffer file is still written. */
-  startPersistence?: boolean;
+  startPersistence?: boolean | undefined;
   /** Default true. `stop()` waits (bounded) until every record is durable. */
-  checkSafeStops?: boolean;
+  checkSafeStops?: boolean | undefined;
   /** Default true. Records the workflow (its start and end messages). */
-  saveWorkflow?: boolean;
+  saveWorkflow?: boolean | undefined;
   /** Default: the workflow this one is started inside, if any. */
-  parentWorkflowId?: string;
+  parentWorkflowId?: string | undefined;
   /** Agent id for the agent tools run under this workflow. */
-  agentId?: string;
-  customMetadata?: Record<string, unknown>;
+  agentId?: string | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
 }
 
 /** Options of {@link Flowcept.stop}. */
 export interface StopOptions {
   /** Recorded as the workflow's `generated`. */
-  generated?: Record<string, unknown>;
+  generated?: Record<string, unknown> | undefined;
   /** The error the workflow body failed with: the workflow ends in `ERROR`. */
-  error?: unknown;
+  error?: unknown | undefined;
 }
 
 const DEFAULT_INTERCEPTORS = ["instrumentation"];

@@ -7,50 +7,50 @@ import { staticTaskAttributes } from "./flowcept-task.js";
 import { toJsonObject, toJsonSafe } from "../records/json-safe.js";
 import { Status, type StatusValue } from "../records/records.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
-import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { taskTelemetry, telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
 import { taskIdOf } from "../records/ids.js";
 
 /** Fields of a custom task (Flowcept's `FlowceptTask` arguments, in camelCase). */
 export interface FlowceptTaskOptions {
   /** Default: the id of the task's span (`<trace id>-<span id>`). */
-  taskId?: string;
-  workflowId?: string;
-  campaignId?: string;
-  activityId?: string;
-  agentId?: string;
-  sourceAgentId?: string;
+  taskId?: string | undefined;
+  workflowId?: string | undefined;
+  campaignId?: string | undefined;
+  activityId?: string | undefined;
+  agentId?: string | undefined;
+  sourceAgentId?: string | undefined;
   /** Default: the task running in the current context, if any. */
-  parentTaskId?: string;
-  used?: Record<string, unknown>;
-  data?: unknown;
-  subtype?: string;
-  hostname?: string;
-  tags?: string | readonly string[];
-  adapterId?: string;
-  customMetadata?: Record<string, unknown>;
+  parentTaskId?: string | undefined;
+  used?: Record<string, unknown> | undefined;
+  data?: unknown | undefined;
+  subtype?: string | undefined;
+  hostname?: string | undefined;
+  tags?: string | readonly string[] | undefined;
+  adapterId?: string | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
   /** Float seconds since the epoch. Default: now. */
-  startedAt?: number;
-  captureTelemetry?: boolean;
+  startedAt?: number | undefined;
+  captureTelemetry?: boolean | undefined;
   // End-like fields: giving any of them ends the task at construction.
-  generated?: Record<string, unknown>;
-  endedAt?: number;
-  stdout?: string | Record<string, unknown>;
-  stderr?: string | Record<string, unknown>;
-  status?: StatusValue;
+  generated?: Record<string, unknown> | undefined;
+  endedAt?: number | undefined;
+  stdout?: string | Record<string, unknown> | undefined;
+  stderr?: string | Record<string, unknown> | undefined;
+  status?: StatusValue | undefined;
 }
 
 /** Fields given when a custom task ends. */
 export interface FlowceptTaskEnd {
-  generated?: Record<string, unknown>;
+  generated?: Record<string, unknown> | undefined;
   /** Float seconds since the epoch. Default: now. */
-  endedAt?: number;
-  stdout?: string | Record<string, unknown>;
+  endedAt?: number | undefined;
+  stdout?: string | Record<string, unknown> | undefined;
   /** Giving `stderr` makes the status ERROR unless `status` says otherwise. */
-  stderr?: string | Record<string, unknown>;
-  status?: StatusValue;
-  data?: unknown;
-  customMetadata?: Record<string, unknown>;
+  stderr?: string | Record<string, unknown> | undefined;
+  status?: StatusValue | undefined;
+  data?: unknown | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
 }
 
 function textOrJson(v: string | Record<string, unknown>): string {
@@ -66,14 +66,14 @@ function textOrJson(v: string | Record<string, unknown>): string {
  */
 export class FlowceptTask implements Disposable {
   private span: CaptureSpan | undefined;
-  private readonly telemetry: boolean;
+  private readonly telemetry: TaskTelemetry;
   private readonly startedAt: number;
   private readonly ids: { taskId?: string; workflowId?: string; campaignId?: string; agentId?: string };
   private customMetadata: Record<string, unknown> | undefined;
 
   constructor(opts: FlowceptTaskOptions = {}) {
     const cfg = captureConfig();
-    this.telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    this.telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     this.startedAt = opts.startedAt ?? nowSeconds();
     this.customMetadata = opts.customMetadata;
     this.ids = { taskId: opts.taskId, agentId: opts.agentId };
@@ -149,7 +149,7 @@ export class FlowceptTask implements Disposable {
         span.setAttribute(ATTR.CUSTOM_METADATA, JSON.stringify(toJsonObject(this.customMetadata, limits)));
       }
       if (this.telemetry) {
-        const t = telemetrySnapshotJson();
+        const t = telemetrySnapshotJson(this.telemetry);
         if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
       }
       span.setAttribute(ATTR.STATUS, status);

@@ -13,19 +13,19 @@ import { taskIdOf } from "../records/ids.js";
 /** Options of {@link FlowceptLoop} and {@link FlowceptLightweightLoop} (Flowcept's, in camelCase). */
 export interface LoopOptions {
   /** Default `"loop"`; iterations are tasks named `<loopName>_iteration`. */
-  loopName?: string;
+  loopName?: string | undefined;
   /** Key of the item in each iteration's `used`. Default `"item"`. */
-  itemName?: string;
+  itemName?: string | undefined;
   /** Parent task of the loop and its iterations. Default: the task running in the current context. */
-  parentTaskId?: string;
+  parentTaskId?: string | undefined;
   /** Overrides the current workflow. */
-  workflowId?: string;
+  workflowId?: string | undefined;
   /** Number of items, when `items` is an iterator that cannot tell. */
-  itemsLength?: number;
+  itemsLength?: number | undefined;
   /** Telemetry at the end of each iteration (FlowceptLoop only). Default: from settings. */
-  captureTelemetry?: boolean;
+  captureTelemetry?: boolean | undefined;
   /** False makes the loop a plain iteration. Default true. */
-  captureEnabled?: boolean;
+  captureEnabled?: boolean | undefined;
 }
 
 /**

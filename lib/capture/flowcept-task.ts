@@ -4,7 +4,7 @@ import { captureConfig } from "./capture-config.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
 import { endTaskError, endTaskOk, startTaskSpan } from "./task-span.js";
-import { wantTelemetry } from "./task-telemetry.js";
+import { taskTelemetry, wantTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
 import { runTaskBody } from "./run-task-body.js";
 import type { AnyFunction } from "../util/any-function.js";
@@ -12,19 +12,19 @@ import type { AnyFunction } from "../util/any-function.js";
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
 export interface TaskOptions extends BindingOptions {
   /** Default: the function's name. */
-  activityId?: string;
-  tags?: string | readonly string[];
-  customMetadata?: Record<string, unknown>;
-  subtype?: string;
+  activityId?: string | undefined;
+  tags?: string | readonly string[] | undefined;
+  customMetadata?: Record<string, unknown> | undefined;
+  subtype?: string | undefined;
   /** Overrides the current workflow. */
-  workflowId?: string;
+  workflowId?: string | undefined;
   /** Overrides the current campaign. */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Per-call telemetry override; default: on when a `telemetry_capture` block is on. */
-  captureTelemetry?: boolean;
-  agentId?: string;
-  sourceAgentId?: string;
-  adapterId?: string;
+  captureTelemetry?: boolean | undefined;
+  agentId?: string | undefined;
+  sourceAgentId?: string | undefined;
+  adapterId?: string | undefined;
 }
 
 /** Attributes that are the same for every call of one wrapped function. */
@@ -66,7 +66,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const cfg = captureConfig();
     if (!cfg.enabled) return fn.apply(this, args);
-    const telemetry = opts.captureTelemetry ?? cfg.telemetry;
+    const telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     let started;
     try {
       if (staticFor !== cfg.limits) {

@@ -20,10 +20,10 @@ export type ArgsHandler = (values: Record<string, unknown>) => Record<string, un
 /** Options that shape `used` and `generated`. */
 export interface BindingOptions {
   /** Names for the positional arguments, overriding the ones read from the function. */
-  inputNames?: readonly string[];
+  inputNames?: readonly string[] | undefined;
   /** Name of the result, or names of the elements of an array result. */
-  outputNames?: string | readonly string[];
-  argsHandler?: ArgsHandler;
+  outputNames?: string | readonly string[] | undefined;
+  argsHandler?: ArgsHandler | undefined;
 }
 
 /** Binds calls of one function. Built once per wrapped function. */
@@ -47,7 +47,11 @@ export class TaskBinder {
     return this.params;
   }
 
-  /** `used` of a call, before conversion. */
+  /**
+   * `used` of a call, before conversion. Parameters left out (or passed
+   * `undefined`) that have a default are recorded with it, as Flowcept's
+   * `bound_args.apply_defaults()` does.
+   */
   used(args: readonly unknown[]): Record<string, unknown> {
     const params = this.paramList();
     const out: Record<string, unknown> = {};
@@ -56,10 +60,17 @@ export class TaskBinder {
       const v = args[i];
       if (p?.name !== undefined) {
         if (v !== undefined) out[p.name] = v;
+        else if (p.default !== undefined) out[p.name] = p.default.value;
       } else if (p?.destructuredObject && isPlainObject(v)) {
         for (const k of Object.keys(v)) out[k] = v[k];
       } else if (v !== undefined) {
         out[`arg_${i}`] = v;
+      }
+    }
+    if (params !== undefined) {
+      for (let i = args.length; i < params.length; i++) {
+        const p = params[i]!;
+        if (p.default !== undefined && p.name !== undefined) out[p.name] = p.default.value;
       }
     }
     return this.handle(out);

@@ -9,7 +9,7 @@ import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { activeSink } from "../pipeline/record-sink.js";
 import { CaptureSpan } from "./CaptureSpan.js";
-import { telemetrySnapshotJson } from "./task-telemetry.js";
+import { telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
 
@@ -41,7 +41,7 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
  * workflow (the process's implicit workflow outside any other). `startTime`
  * is in milliseconds since the epoch.
  */
-export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: boolean, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
+export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: TaskTelemetry, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
   const parent = taskParentContext();
   const scope = taskScope(parent);
   attrs[ATTR.TYPE] ??= SPAN_TYPE.TASK;
@@ -49,7 +49,7 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
   const used = attrs[ATTR.USED];
   if (typeof used === "string") addIoMirror(attrs, "input", used, captureConfig().ioMaxBytes);
   if (telemetry) {
-    const t = telemetrySnapshotJson();
+    const t = telemetrySnapshotJson(telemetry);
     if (t !== undefined) attrs[ATTR.TELEMETRY_AT_START] = t;
   }
   const span = new CaptureSpan(activityId, attrs, parent, activeSink(), startTime === undefined ? undefined : startTime / 1000);
@@ -69,11 +69,11 @@ export function setGenerated(span: CaptureSpan, generatedJson: string): void {
 const OK_STATUS = Object.freeze({ code: SpanStatusCode.OK });
 
 /** Ends a task span as FINISHED, with `generated` JSON when given. Never throws. */
-export function endTaskOk(span: CaptureSpan, generatedJson: string | undefined, telemetry: boolean, endTime?: number): void {
+export function endTaskOk(span: CaptureSpan, generatedJson: string | undefined, telemetry: TaskTelemetry, endTime?: number): void {
   try {
     if (generatedJson !== undefined) setGenerated(span, generatedJson);
     if (telemetry) {
-      const t = telemetrySnapshotJson();
+      const t = telemetrySnapshotJson(telemetry);
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
     span.setStatus(OK_STATUS);
@@ -85,14 +85,14 @@ export function endTaskOk(span: CaptureSpan, generatedJson: string | undefined, 
 
 
 /** Ends a task span as ERROR: exception event, span status, `stderr`. Never throws. */
-export function endTaskError(span: CaptureSpan, err: unknown, telemetry: boolean): void {
+export function endTaskError(span: CaptureSpan, err: unknown, telemetry: TaskTelemetry): void {
   try {
     const msg = errorMessage(err);
     span.recordException(err instanceof Error ? err : msg);
     span.setStatus({ code: SpanStatusCode.ERROR, message: msg });
     span.setAttribute(ATTR.STDERR, msg);
     if (telemetry) {
-      const t = telemetrySnapshotJson();
+      const t = telemetrySnapshotJson(telemetry);
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);
     }
   } catch (e) {

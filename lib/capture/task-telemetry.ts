@@ -6,11 +6,27 @@
  * (one shared sampler, started with the first workflow that needs it and
  * stopped with the last). A task that asks for telemetry explicitly
  * (`telemetryFlowceptTask`, `captureTelemetry: true`) while every block is off
- * gets cpu, memory, disk and network from a default sampler.
+ * gets cpu, memory, disk and network from a default sampler. Such a task
+ * also gets this process's own counters (CPU times, memory) read fresh at
+ * its start and end: background samples may be older than a short task, the
+ * process counters never are.
  */
 import type { FlowceptSettings } from "../settings/settings.js";
 import { sharedTelemetrySampler } from "../telemetry/shared-sampler.js";
 import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
+import { ProcessCounters } from "../telemetry/ProcessCounters.js";
+
+/**
+ * Whether a task records telemetry: `false`, `true` (the workflow's
+ * sampler, as `telemetry_capture` says), or `"explicit"` (asked for by the
+ * task: the sampler's blocks plus fresh process counters).
+ */
+export type TaskTelemetry = boolean | "explicit";
+
+/** The telemetry of a task from its `captureTelemetry` option and whether settings turn any block on. */
+export function taskTelemetry(option: boolean | undefined, configured: boolean): TaskTelemetry {
+  return option === true ? "explicit" : (option ?? configured);
+}
 
 const DEFAULT_TOGGLES = { cpu: true, mem: true, disk: true, network: true };
 
@@ -55,15 +71,27 @@ export function releaseTelemetry(s: TelemetrySampler | undefined): void {
   }
 }
 
-/** A telemetry snapshot as JSON text, or undefined. Never throws. */
-export function telemetrySnapshotJson(): string | undefined {
+let processCounters: ProcessCounters | undefined;
+
+/**
+ * A telemetry snapshot as JSON text, or undefined. With `"explicit"` it
+ * holds a `process` block read now. Never throws.
+ */
+export function telemetrySnapshotJson(telemetry: TaskTelemetry = true): string | undefined {
   try {
-    if (configured !== undefined) return configured.captureJson();
-    if (fallback === undefined) {
-      fallback = sharedTelemetrySampler(DEFAULT_TOGGLES);
-      fallback.start();
+    let sampler = configured;
+    if (sampler === undefined) {
+      if (fallback === undefined) {
+        fallback = sharedTelemetrySampler(DEFAULT_TOGGLES);
+        fallback.start();
+      }
+      sampler = fallback;
     }
-    return fallback.captureJson();
+    const json = sampler.captureJson();
+    if (telemetry !== "explicit" || sampler.blocks.includes("process")) return json;
+    processCounters ??= new ProcessCounters();
+    const own = `"process":{${processCounters.fields()}}`;
+    return json === undefined ? `{${own}}` : `${json.slice(0, -1)},${own}}`;
   } catch {
     return undefined;
   }

@@ -1,6 +1,8 @@
 /** What every command shares: global options, settings, the query API, output helpers. */
 import { resolve } from "node:path";
+import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { InvalidArgumentError, type Command } from "commander";
+import { bufferFileFamily } from "../../exporters/jsonl/buffer-file.js";
 import { mongoDbNameFromSettings, mongoUriFromSettings } from "../../exporters/mongo/mongo-settings.js";
 import { FlowceptDb } from "../query/FlowceptDb.js";
 import { LocalQueryBackend } from "../query/LocalQueryBackend.js";
@@ -9,29 +11,56 @@ import { FlowceptQueryError } from "../query/query-types.js";
 import { getSettings } from "../settings/settings-loader.js";
 import { FlowceptSettingsError, type FlowceptSettings } from "../settings/settings.js";
 import { errorMessage } from "../util/error-message.js";
+import { MissingPeerError } from "../util/optional-peer.js";
 import { CliError } from "./CliError.js";
-import { columnsOf, formatTable } from "./format.js";
+import { columnsOf, formatTable, humanRow } from "./format.js";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
   json?: boolean;
+  raw?: boolean;
+  wide?: boolean;
   mongoUri?: string;
   db?: string;
   bufferPath?: string;
   settings?: string;
 }
 
-/** Where a command writes. */
+/** Where a command writes, and what kind of terminal is there. */
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Width of the terminal stdout goes to; undefined when it is not a terminal (no limit). */
+  columns?: number | undefined;
+  /** Whether stderr is a terminal: progress lines are shown only there. */
+  errIsTTY?: boolean | undefined;
+  /** Aborting it ends a long-running command (`watch`) as SIGINT does. */
+  signal?: AbortSignal | undefined;
+}
+
+function terminalColumns(): number | undefined {
+  if (process.stdout.isTTY) return process.stdout.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
 /** The process's stdout and stderr. */
 export const PROCESS_IO: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  get columns() {
+    return terminalColumns();
+  },
+  get errIsTTY() {
+    return process.stderr.isTTY === true;
+  },
 };
+
+/** Shows the library's warnings (settings typos, unreadable files…) on the command's stderr. */
+export function logWarningsTo(io: CliIo): void {
+  const write = (m: string): void => io.err(`flowcept-otel: ${m.replace(/^flowcept[^:]*: /, "")}\n`);
+  diag.setLogger({ error: write, warn: write, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+}
 
 /** Parses a JSON option or argument; the error names it. */
 export function parseJsonArg(text: string, what: string): unknown {
@@ -60,15 +89,35 @@ export function cliSettings(g: GlobalOptions): FlowceptSettings {
   }
 }
 
+/** Reading a local store of more than this many bytes shows a progress line (on a terminal). */
+const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
+
+function megabytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /** The query API the global options point at: `--mongo-uri`, `--buffer-path`, else settings. */
-export function openDb(g: GlobalOptions): FlowceptDb {
+export function openDb(g: GlobalOptions, io: CliIo = PROCESS_IO): FlowceptDb {
   const settings = cliSettings(g);
+  const local = (path: string): FlowceptDb => {
+    const report = progress(io, `reading ${resolve(path)}`, PROGRESS_MIN_BYTES, megabytes);
+    return new FlowceptDb({ backend: new LocalQueryBackend({ path, onProgress: (done, total) => report(done, total) }) });
+  };
   if (g.mongoUri) return new FlowceptDb({ backend: new MongoQueryBackend({ uri: g.mongoUri, dbName: g.db ?? mongoDbNameFromSettings(settings) }) });
-  if (g.bufferPath) return new FlowceptDb({ backend: new LocalQueryBackend({ path: g.bufferPath }) });
+  if (g.bufferPath) {
+    if (bufferFileFamily(g.bufferPath).length === 0) throw new CliError(`no local store at ${resolve(g.bufferPath)} (--buffer-path): the file does not exist`);
+    return local(g.bufferPath);
+  }
   if (settings.databases.mongodb.enabled) {
     return new FlowceptDb({ backend: new MongoQueryBackend({ uri: mongoUriFromSettings(settings), dbName: g.db ?? mongoDbNameFromSettings(settings) }) });
   }
-  return new FlowceptDb({ backend: new LocalQueryBackend({ path: settings.project.dump_buffer.path }) });
+  return local(settings.project.dump_buffer.path);
+}
+
+/** What a store holds, for messages: the store and, for a local store that is not there, that it is missing. */
+export function storeName(db: FlowceptDb): string {
+  const where = db.describe();
+  return db.backend.kind === "local" && bufferFileFamily(where).length === 0 ? `${where} (the file does not exist)` : where;
 }
 
 /** MongoDB's address from the options or settings; a {@link CliError} when none is configured. */
@@ -81,42 +130,67 @@ export function mongoTarget(g: GlobalOptions): { uri: string; dbName: string; se
   return { uri: g.mongoUri ?? mongoUriFromSettings(settings), dbName: g.db ?? mongoDbNameFromSettings(settings), settings };
 }
 
+/** Errors of the libraries a command uses, as {@link CliError}s. */
+export function asCliError(err: unknown): unknown {
+  if (err instanceof FlowceptQueryError || err instanceof MissingPeerError || err instanceof FlowceptSettingsError) return new CliError(err.message);
+  return err;
+}
+
 /** Runs `fn` with the query API of the command's global options, closing it afterwards. */
-export async function withDb<T>(cmd: Command, fn: (db: FlowceptDb, g: GlobalOptions) => Promise<T>): Promise<T> {
+export async function withDb<T>(cmd: Command, io: CliIo, fn: (db: FlowceptDb, g: GlobalOptions) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const db = openDb(g);
+  let db: FlowceptDb;
+  try {
+    db = openDb(g, io);
+  } catch (err) {
+    throw asCliError(err);
+  }
   try {
     return await fn(db, g);
   } catch (err) {
-    if (err instanceof FlowceptQueryError) throw new CliError(err.message);
-    throw err;
+    throw asCliError(err);
   } finally {
-    await db.close();
+    await db.close().catch(() => undefined);
   }
 }
 
-/** Rows as JSON (`--json`) or a table. */
-export function printRecords(io: CliIo, g: GlobalOptions, rows: Record<string, unknown>[], preferred: string[]): void {
+/**
+ * Rows as JSON (`--json`) or a table: times and durations for people unless
+ * `--raw`, fitted to the terminal unless `--wide`. `empty` is printed when
+ * there are no rows.
+ */
+export function printRecords(io: CliIo, g: GlobalOptions, rows: Record<string, unknown>[], preferred: readonly string[], empty: string): void {
   if (g.json) {
     io.out(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
   if (!rows.length) {
-    io.out("(no results)\n");
+    io.out(`${empty}\n`);
     return;
   }
-  io.out(formatTable(columnsOf(rows, preferred), rows));
+  io.out(formatTable(columnsOf(rows, preferred), rows.map((r) => humanRow(r, g.raw === true)), { width: io.columns, wide: g.wide }));
 }
 
-/** Progress lines on stderr, at most five a second; `final` always prints. */
-export function progress(io: CliIo, label: string): (done: number, total?: number, final?: boolean) => void {
+/**
+ * A progress line on stderr, rewritten in place at most five times a
+ * second — only when stderr is a terminal and the work is at least
+ * `minTotal` big. The line is cleared when the work is done.
+ */
+export function progress(io: CliIo, label: string, minTotal = 0, unit: (n: number) => string = String): (done: number, total?: number) => void {
   let last = 0;
-  let shown = -1;
-  return (done, total, final = done === total) => {
+  let shown = false;
+  return (done, total) => {
+    if (!io.errIsTTY || (total !== undefined && total < minTotal)) return;
+    const final = total !== undefined && done >= total;
+    if (final) {
+      if (shown) io.err("\r\x1b[K");
+      shown = false;
+      return;
+    }
     const now = Date.now();
-    if ((now - last < 200 && !final) || (final && shown === done)) return;
+    if (now - last < 200) return;
     last = now;
-    shown = done;
-    io.err(`${label}: ${done}${total !== undefined ? ` of ${total}` : ""}\n`);
+    shown = true;
+    io.err(`\r\x1b[K${label}: ${unit(done)}${total !== undefined ? ` of ${unit(total)}` : ""}`);
   };
 }

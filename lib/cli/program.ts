@@ -1,13 +1,22 @@
 /**
  * The `flowcept-otel` command-line program: queries over MongoDB or the
  * local store, workflow and task listings, replay of spill files, settings
- * initialisation, a MongoDB check, the file watcher and the ingest service —
- * one file per command in `commands/`. {@link buildCli} returns the
- * commander program so that other modules can add commands before running it.
+ * initialisation, a MongoDB check, the file watcher, the ingest service and
+ * shell completion — one file per command in `commands/`. {@link buildCli}
+ * returns the commander program so that other modules can add commands
+ * before running it.
+ *
+ * One grammar for every command: a workflow is given as its id or a unique
+ * prefix of it, and defaults to the latest; unknown ids and missing stores
+ * exit 1 naming the store; usage errors exit 2; tables show local ISO times
+ * and human durations (`--raw`: the numbers), fit the terminal (`--wide`:
+ * every cell whole); `--json` for programs.
  */
 import { Command, CommanderError } from "commander";
 import { CliError } from "./CliError.js";
-import { PROCESS_IO, type CliIo } from "./cli-context.js";
+import { asCliError, logWarningsTo, PROCESS_IO, type CliIo } from "./cli-context.js";
+import { addCompletionCommand } from "./commands/completion.js";
+import { VERSION } from "../process/version.js";
 import { addCheckCommand } from "./commands/check.js";
 import { addIngestCommand } from "./commands/ingest.js";
 import { addInitSettingsCommand } from "./commands/init-settings.js";
@@ -23,7 +32,10 @@ import { errorMessage } from "../util/error-message.js";
 export function buildCli(io: CliIo = PROCESS_IO): Command {
   const program = new Command("flowcept-otel")
     .description("Query and manage flowcept-otel provenance (MongoDB or the local JSONL store)")
+    .version(VERSION, "-V, --version", "print the version")
     .option("--json", "print JSON instead of tables")
+    .option("--raw", "print times and durations in tables as numbers (seconds since the epoch, seconds)")
+    .option("--wide", "show every table cell whole instead of fitting the terminal")
     .option("--mongo-uri <uri>", "query this MongoDB instead of what settings say")
     .option("--db <name>", "MongoDB database name (default: databases.mongodb.db)")
     .option("--buffer-path <path>", "query this local store file (and its suffixed siblings)")
@@ -40,6 +52,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
   addReplayCommand(program, io);
   addInitSettingsCommand(program, io);
   addCheckCommand(program, io);
+  addCompletionCommand(program, io);
   return program;
 }
 
@@ -47,10 +60,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
 export async function runCli(argv: string[] = process.argv, io: CliIo = PROCESS_IO, program: Command = buildCli(io)): Promise<number> {
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
+  logWarningsTo(io);
   try {
     await program.parseAsync(argv);
     return 0;
-  } catch (err) {
+  } catch (caught) {
+    const err = asCliError(caught);
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliError) {
       io.err(`flowcept-otel: error: ${err.message}\n`);

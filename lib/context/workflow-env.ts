@@ -16,9 +16,9 @@ import { errorMessage } from "../util/error-message.js";
 
 /** Variables that carry a workflow into a child process. */
 export interface FlowceptEnv {
-  TRACEPARENT?: string;
-  TRACESTATE?: string;
-  BAGGAGE?: string;
+  TRACEPARENT?: string | undefined;
+  TRACESTATE?: string | undefined;
+  BAGGAGE?: string | undefined;
 }
 
 const fallback = new FlowceptPropagator();

@@ -15,15 +15,15 @@ export interface FlowceptSpanProcessorOptions extends RecordPipelineOptions {
    * or `[{ scopes: [/pg$/] }, { names: [/^GET /] }]` (any of several).
    * Flowcept's own spans are always recorded. Default: all spans.
    */
-  include?: SpanMatchOption;
+  include?: SpanMatchOption | undefined;
   /** Spans of other instrumentations not to record, e.g. `{ names: ["dns.lookup", /^fs /] }`. */
-  exclude?: SpanMatchOption;
+  exclude?: SpanMatchOption | undefined;
   /**
    * Which spans of other instrumentations become task records, as a
    * predicate (applied after `include` and `exclude`). Flowcept's own spans
    * are always recorded. Default: all spans.
    */
-  spanFilter?: (span: ReadableSpan) => boolean;
+  spanFilter?: ((span: ReadableSpan) => boolean) | undefined;
 }
 
 /**

@@ -21,33 +21,33 @@ import { TRACER_NAME, VERSION } from "../process/version.js";
 /** Options of {@link registerFlowcept}. */
 export interface RegisterFlowceptOptions {
   /** The Flowcept processor, or options to build one. */
-  processor?: FlowceptSpanProcessor | FlowceptSpanProcessorOptions;
+  processor?: FlowceptSpanProcessor | FlowceptSpanProcessorOptions | undefined;
   /** More span processors (e.g. a `BatchSpanProcessor` to your own exporter). */
-  spanProcessors?: SpanProcessor[];
+  spanProcessors?: SpanProcessor[] | undefined;
   /**
    * Export spans over OTLP with the official exporter (protocol from
    * `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`). Default: as `OTEL_TRACES_EXPORTER`
    * says; when it is unset, on when an `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`
    * variable is set.
    */
-  otlp?: boolean;
+  otlp?: boolean | undefined;
   /** `service.name`; default `OTEL_SERVICE_NAME`, else `flowcept`. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** Extra resource attributes. */
-  resource?: Resource;
+  resource?: Resource | undefined;
   /** OTel instrumentations to enable with this provider. */
-  instrumentations?: Instrumentation[];
+  instrumentations?: Instrumentation[] | undefined;
   /**
    * The global propagator. Default: {@link FlowceptPropagator} (W3C trace
    * context and baggage, the baggage carrying the workflow and campaign ids
    * to the processes this one calls).
    */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagator | undefined;
   /**
    * Longest wait, in milliseconds, for the trace path (OTLP) when the process
    * ends. Default: settings `otel.exit_timeout_ms` (1000).
    */
-  exitTimeoutMillis?: number;
+  exitTimeoutMillis?: number | undefined;
 }
 
 /** What {@link registerFlowcept} set up. */

@@ -10,8 +10,8 @@ export type NamePattern = string | RegExp;
  * `SpanMatch` to match any of several.
  */
 export interface SpanMatch {
-  scopes?: readonly NamePattern[];
-  names?: readonly NamePattern[];
+  scopes?: readonly NamePattern[] | undefined;
+  names?: readonly NamePattern[] | undefined;
 }
 
 /** One {@link SpanMatch}, or several of which any may match. */

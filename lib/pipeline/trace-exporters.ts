@@ -21,7 +21,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Socket } from "node:net";
 import { redactUri } from "../records/redact.js";
 import { errorMessage } from "../util/error-message.js";
-import { lazyModule } from "../util/lazy-module.js";
+import { optionalPeer } from "../util/optional-peer.js";
 import { BoundedSpanExporter } from "./BoundedSpanExporter.js";
 
 /** OTLP protocols of the specification. */
@@ -30,9 +30,9 @@ export type OtlpProtocol = "http/protobuf" | "http/json" | "grpc";
 type OtlpExporterModule = { OTLPTraceExporter: new (config?: Record<string, unknown>) => SpanExporter };
 
 const exporterModules: Record<OtlpProtocol, () => OtlpExporterModule> = {
-  "http/protobuf": lazyModule("@opentelemetry/exporter-trace-otlp-proto", import.meta.url),
-  "http/json": lazyModule("@opentelemetry/exporter-trace-otlp-http", import.meta.url),
-  grpc: lazyModule("@opentelemetry/exporter-trace-otlp-grpc", import.meta.url),
+  "http/protobuf": optionalPeer("@opentelemetry/exporter-trace-otlp-proto", "OTLP export over http/protobuf"),
+  "http/json": optionalPeer("@opentelemetry/exporter-trace-otlp-http", "OTLP export over http/json"),
+  grpc: optionalPeer("@opentelemetry/exporter-trace-otlp-grpc", "OTLP export over grpc"),
 };
 
 /** What the trace path of Flowcept's provider is made of. */
@@ -120,8 +120,8 @@ export function otlpExporter(protocol: OtlpProtocol, onNetworkError: (message: s
   try {
     mod = exporterModules[protocol]();
   } catch (err) {
-    const pkg = protocol === "grpc" ? "@opentelemetry/exporter-trace-otlp-grpc" : protocol === "http/json" ? "@opentelemetry/exporter-trace-otlp-http" : "@opentelemetry/exporter-trace-otlp-proto";
-    diag.warn(`flowcept: OTLP over ${protocol} needs ${pkg} (${errorMessage(err).split("\n")[0]}); spans are not exported`);
+    // Provenance is still recorded; only the trace view is missing.
+    diag.error(`flowcept: spans are not exported: ${errorMessage(err).split("\n")[0]}`);
     return undefined;
   }
   return new mod.OTLPTraceExporter(protocol === "grpc" ? {} : { httpAgentOptions: unrefAgentFactory(onNetworkError) });

@@ -22,7 +22,7 @@ export interface FlowceptDbOptions {
   /** Where queries run. */
   backend: QueryBackend;
   /** The workflow of the calling context, for {@link FlowceptDb.getTasksFromCurrentWorkflow}. */
-  currentWorkflowId?: () => string | undefined;
+  currentWorkflowId?: (() => string | undefined) | undefined;
 }
 
 /** A task of {@link FlowceptDb.getTasksRecursive}'s tree. */
@@ -39,9 +39,9 @@ export interface ExportQueryOptions extends CollectionQueryOptions {
   /** File to write. */
   path: string;
   /** Default `jsonl`. */
-  format?: "jsonl" | "csv";
+  format?: "jsonl" | "csv" | undefined;
   /** Called every 10 000 rows and at the end. */
-  onProgress?: (written: number, total: number) => void;
+  onProgress?: ((written: number, total: number) => void) | undefined;
 }
 
 const ID_BATCH = 1000;

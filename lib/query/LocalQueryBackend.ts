@@ -23,6 +23,8 @@ import { errorMessage } from "../util/error-message.js";
 export interface LocalQueryBackendOptions {
   /** The store's base path (`project.dump_buffer.path`); its suffixed siblings are read too. */
   path: string;
+  /** Called as the store's files are read, with the bytes read so far and the bytes to read in all. */
+  onProgress?: ((bytesRead: number, bytesTotal: number) => void) | undefined;
 }
 
 type StoredRecord = FlowceptRecord & Record<string, unknown>;
@@ -64,9 +66,12 @@ export class LocalQueryBackend implements QueryBackend {
   private lineStart: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
   private lineEnd: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
   private lines = 0;
+  private readonly onProgress: LocalQueryBackendOptions["onProgress"];
+  private progress = { done: 0, total: 0 };
 
   constructor(options: LocalQueryBackendOptions) {
     this.path = resolve(options.path);
+    this.onProgress = options.onProgress;
   }
 
   describe(): string {
@@ -177,14 +182,17 @@ export class LocalQueryBackend implements QueryBackend {
 
   /** Reads what was appended to the store's files since the last call. */
   private async refresh(): Promise<void> {
-    const family = bufferFileFamily(this.path);
-    for (const file of family) {
-      let size: number;
+    const sizes: [string, number][] = [];
+    for (const file of bufferFileFamily(this.path)) {
       try {
-        size = (await stat(file)).size;
+        sizes.push([file, (await stat(file)).size]);
       } catch {
-        continue;
+        // gone since it was listed
       }
+    }
+    this.progress = { done: 0, total: sizes.reduce((n, [f, size]) => n + Math.max(0, size - (this.files.get(f)?.offset ?? 0)), 0) };
+    if (this.progress.total > 0) this.onProgress?.(0, this.progress.total);
+    for (const [file, size] of sizes) {
       let state = this.files.get(file);
       if (state && size < state.offset) {
         // Rewritten, not appended: start over for every file.
@@ -207,6 +215,8 @@ export class LocalQueryBackend implements QueryBackend {
         const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - pos), pos);
         if (bytesRead <= 0) break;
         pos += bytesRead;
+        this.progress.done += bytesRead;
+        this.onProgress?.(this.progress.done, this.progress.total);
         // Cut at the last newline so no UTF-8 character is split.
         const lastNl = buf.lastIndexOf(10, bytesRead - 1);
         if (lastNl === -1) {

@@ -2,7 +2,8 @@
  * Queries over MongoDB. Results come back in the local store's form: field
  * names un-escaped, dates as float seconds, no `_id`.
  */
-import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
+import type { Document, MongoClient, MongoClientOptions } from "mongodb";
+import { mongoDriver } from "../../exporters/mongo/mongo-driver.js";
 import { redactUri } from "../records/redact.js";
 import { unescapeKeys } from "../../exporters/mongo/mongo-keys.js";
 import { TIME_FIELDS } from "../records/records.js";
@@ -13,10 +14,10 @@ import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryF
 export interface MongoQueryBackendOptions {
   uri: string;
   /** Default `flowcept`. */
-  dbName?: string;
+  dbName?: string | undefined;
   /** How long to wait for a server, ms. Default 5000. */
-  serverSelectionTimeoutMS?: number;
-  clientOptions?: MongoClientOptions;
+  serverSelectionTimeoutMS?: number | undefined;
+  clientOptions?: MongoClientOptions | undefined;
 }
 
 /** Converts one stored document to the record form. */
@@ -36,7 +37,7 @@ export class MongoQueryBackend implements QueryBackend {
   private readonly dbName: string;
 
   constructor(private readonly options: MongoQueryBackendOptions) {
-    this.client = new MongoClient(options.uri, {
+    this.client = new (mongoDriver().MongoClient)(options.uri, {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
       ...options.clientOptions,
     });

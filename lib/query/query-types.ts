@@ -14,16 +14,16 @@ export type CollectionName = "tasks" | "workflows" | "agents" | "objects";
 
 /** Options of a query. */
 export interface QueryOptions {
-  projection?: QueryProjection;
-  sort?: QuerySort;
+  projection?: QueryProjection | undefined;
+  sort?: QuerySort | undefined;
   /** At most this many results; 0 or absent means no limit. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** Options of `FlowceptDb.query`. */
 export interface CollectionQueryOptions extends QueryOptions {
   /** Default `tasks`. */
-  collection?: CollectionName;
+  collection?: CollectionName | undefined;
 }
 
 /** Where queries run: MongoDB or the local JSONL store. Both return records in the same form. */

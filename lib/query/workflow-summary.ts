@@ -1,4 +1,5 @@
 import type { FlowceptRecord, TaskRecord, WorkflowRecord } from "../records/records.js";
+import { formatDuration, formatLocalTime } from "../util/human-format.js";
 
 /** Per-activity figures of a workflow. */
 export interface ActivitySummary {
@@ -23,6 +24,8 @@ export interface WorkflowSummary {
   activities: ActivitySummary[];
   /** The first failed tasks, with their error. */
   errors: { activity_id: string; task_id: string; stderr: string }[];
+  /** The error a failed workflow ended with (its `stderr`). */
+  error?: string;
   /** Where the records were read from. */
   source?: string;
 }
@@ -68,15 +71,12 @@ export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: r
   if (typeof wf?.started_at === "number") out.started_at = wf.started_at;
   if (typeof wf?.ended_at === "number") out.ended_at = wf.ended_at;
   if (out.started_at !== undefined && out.ended_at !== undefined) out.duration = out.ended_at - out.started_at;
+  const stderr = (wf as { stderr?: unknown } | undefined)?.stderr;
+  if (stderr !== undefined && stderr !== "") out.error = typeof stderr === "string" ? stderr : JSON.stringify(stderr);
   if (source) out.source = source;
   return out;
 }
 
-function fmtSeconds(s: number): string {
-  if (s < 1e-3) return `${(s * 1e6).toFixed(0)} µs`;
-  if (s < 1) return `${(s * 1e3).toFixed(1)} ms`;
-  return `${s.toFixed(2)} s`;
-}
 
 function fmtCounts(c: Record<string, number>): string {
   return Object.entries(c)
@@ -90,9 +90,10 @@ export function formatWorkflowSummary(s: WorkflowSummary): string {
   const lines: string[] = [];
   lines.push(`Workflow ${s.name ? `"${s.name}" ` : ""}${s.workflow_id}`);
   if (s.status) lines.push(`  status:    ${s.status}`);
+  if (s.error) lines.push(`  error:     ${s.error}`);
   if (s.campaign_id) lines.push(`  campaign:  ${s.campaign_id}`);
-  if (s.started_at !== undefined) lines.push(`  started:   ${new Date(s.started_at * 1000).toISOString()}`);
-  if (s.duration !== undefined) lines.push(`  duration:  ${fmtSeconds(s.duration)}`);
+  if (s.started_at !== undefined) lines.push(`  started:   ${formatLocalTime(s.started_at)}`);
+  if (s.duration !== undefined) lines.push(`  duration:  ${formatDuration(s.duration)}`);
   lines.push(`  tasks:     ${s.task_count} (${fmtCounts(s.statuses) || "none"})`);
   if (s.activities.length) {
     const w = Math.max(8, ...s.activities.map((a) => a.activity_id.length));
@@ -101,7 +102,7 @@ export function formatWorkflowSummary(s: WorkflowSummary): string {
     for (const a of s.activities) {
       const d = a.duration;
       lines.push(
-        `  ${a.activity_id.padEnd(w)}  ${String(a.count).padStart(6)}  ${(d ? fmtSeconds(d.mean) : "-").padStart(9)}  ${(d ? fmtSeconds(d.max) : "-").padStart(9)}  ${(d ? fmtSeconds(d.total) : "-").padStart(9)}  ${fmtCounts(a.statuses)}`,
+        `  ${a.activity_id.padEnd(w)}  ${String(a.count).padStart(6)}  ${(d ? formatDuration(d.mean) : "-").padStart(9)}  ${(d ? formatDuration(d.max) : "-").padStart(9)}  ${(d ? formatDuration(d.total) : "-").padStart(9)}  ${fmtCounts(a.statuses)}`,
       );
     }
   }

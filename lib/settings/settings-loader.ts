@@ -31,8 +31,11 @@ export function settingsFilePath(): string | null {
   return existsSync(home) ? home : null;
 }
 
-/** Reads and validates one settings file. Throws {@link FlowceptSettingsError}. */
-export function readSettingsFile(path: string, base: FlowceptSettings = defaultSettings()): FlowceptSettings {
+/**
+ * Reads and validates one settings file. Throws {@link FlowceptSettingsError};
+ * unknown keys and values that work badly add a line to `warnings`.
+ */
+export function readSettingsFile(path: string, base: FlowceptSettings = defaultSettings(), warnings?: string[]): FlowceptSettings {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -46,7 +49,7 @@ export function readSettingsFile(path: string, base: FlowceptSettings = defaultS
     const msg = err instanceof YAMLParseError ? err.message : String(err);
     throw new FlowceptSettingsError(`invalid YAML: ${msg}`, path);
   }
-  return mergeSettings(base, doc, path);
+  return mergeSettings(base, doc, path, warnings);
 }
 
 function envOverrides(): SettingsOverrides {
@@ -58,42 +61,59 @@ function envOverrides(): SettingsOverrides {
   return out as SettingsOverrides;
 }
 
+/** The last failed read, kept so that every later read reports the same error until something changes. */
+let failure: { env: string | undefined; error: unknown; fallback?: FlowceptSettings } | undefined;
+
 /**
  * The resolved settings, re-read when `FLOWCEPT_SETTINGS_PATH` changed since
  * the last read. Throws {@link FlowceptSettingsError} when the settings file
- * is invalid.
+ * is invalid — every time, also after capture paths fell back to defaults.
+ * Unknown keys and values that work badly are reported once per read
+ * through `diag.warn`.
  */
 export function getSettings(): FlowceptSettings {
   const envPath = process.env.FLOWCEPT_SETTINGS_PATH;
   if (cached && cachedEnv === envPath) return cached;
-  const path = settingsFilePath();
-  let s = path ? readSettingsFile(path) : defaultSettings();
-  s = mergeSettings(s, envOverrides(), "environment");
-  for (const o of programmatic) s = mergeSettings(s, o, "configure()");
+  if (failure && failure.env === envPath) throw failure.error;
+  const warnings: string[] = [];
+  let s: FlowceptSettings;
+  try {
+    const path = settingsFilePath();
+    s = path ? readSettingsFile(path, defaultSettings(), warnings) : defaultSettings();
+    s = mergeSettings(s, envOverrides(), "environment", warnings);
+    for (const o of programmatic) s = mergeSettings(s, o, "configure()");
+  } catch (err) {
+    failure = { env: envPath, error: err };
+    throw err;
+  }
+  for (const w of warnings) diag.warn(`flowcept: ${w}`);
+  failure = undefined;
   cached = s;
   cachedEnv = envPath;
   generation++;
   return s;
 }
 
-let warned = false;
 /**
- * The resolved settings, or the defaults when the file is invalid (the error
- * is logged once through `diag`). Used on capture paths, which never throw.
+ * The resolved settings, or — when the settings file is invalid — the
+ * defaults with `configure()` overrides (the error is logged once through
+ * `diag`). Used on capture paths, which never throw. The defaults are never
+ * taken for the file's settings: {@link getSettings} (and so `start()`)
+ * still reports the error.
  */
 export function getSettingsSafe(): FlowceptSettings {
   try {
     return getSettings();
   } catch (err) {
-    if (!warned) {
-      warned = true;
-      diag.error(`flowcept: ${errorMessage(err)}; using default settings`);
+    const f = failure!;
+    if (f.fallback === undefined) {
+      diag.error(`flowcept: ${errorMessage(err)}; capture uses default settings until the file is fixed`);
+      let s = defaultSettings();
+      for (const o of programmatic) s = mergeSettings(s, o, "configure()");
+      f.fallback = s;
+      generation++;
     }
-    cached = defaultSettings();
-    for (const o of programmatic) cached = mergeSettings(cached, o, "configure()");
-    cachedEnv = process.env.FLOWCEPT_SETTINGS_PATH;
-    generation++;
-    return cached;
+    return f.fallback;
   }
 }
 
@@ -108,11 +128,13 @@ export function settingsGeneration(): number {
  * for a value of the wrong type.
  */
 export function configure(overrides: SettingsOverrides): FlowceptSettings {
-  mergeSettings(defaultSettings(), overrides, "configure()"); // validate before keeping it
+  const warnings: string[] = [];
+  mergeSettings(defaultSettings(), overrides, "configure()", warnings); // validate before keeping it
+  for (const w of warnings) diag.warn(`flowcept: ${w}`);
   programmatic.push(structuredClone(overrides));
   cached = undefined;
+  failure = undefined;
   generation++;
-  warned = false;
   return getSettingsSafe();
 }
 
@@ -120,6 +142,6 @@ export function configure(overrides: SettingsOverrides): FlowceptSettings {
 export function resetSettings(): void {
   programmatic = [];
   cached = undefined;
-  warned = false;
+  failure = undefined;
   generation++;
 }

@@ -5,6 +5,7 @@
  * This module is pure: it merges and validates plain objects. Finding and
  * reading the file and the environment happens in `settings-loader.ts`.
  */
+import { closest, distance } from "fastest-levenshtein";
 
 /** GPU metrics Flowcept knows for NVIDIA devices. */
 export type GpuMetric = "used" | "temperature" | "power" | "name" | "id" | string;
@@ -235,28 +236,110 @@ const NULL_MEANS_OFF = new Set(["instrumentation.model.what", "instrumentation.m
 /** Log levels of the `log` block (Flowcept's names and OTel's). */
 export const LOG_LEVELS = ["disable", "none", "critical", "error", "warning", "warn", "info", "debug", "verbose", "all"] as const;
 
-/** Keys whose string value must be one of a list. */
-const ONE_OF: Record<string, readonly string[]> = {
+/** Mappings whose content is free-form (checked only for being mappings). */
+const FREE_FORM = new Set(["extra_metadata", "adapters", "sys_metadata"]);
+
+/**
+ * Keys of Flowcept's own `settings.yaml` that this package does not use: a
+ * Flowcept file is accepted as it is, silently. A listed key covers
+ * everything under it.
+ */
+const FLOWCEPT_ONLY_KEYS = new Set([
+  "flowcept_version",
+  "mq",
+  "kv_db",
+  "web_server",
+  "analytics",
+  "agent",
+  "project.json_serializer",
+  "project.performance_logging",
+  "project.enrich_messages",
+  "project.db_flush_mode",
+  "project.dump_buffer_path",
+  "instrumentation.torch",
+  "databases.lmdb",
+  "databases.mongodb.bin",
+  "databases.mongodb.db_path",
+  "databases.mongodb.log_path",
+  "databases.mongodb.lock_file_path",
+]);
+
+/** What a number must be: `min` (inclusive) and `integer` make a value unusable; below `warnBelow` it works badly. */
+interface NumberRule {
+  min: number;
+  integer?: boolean;
+  warnBelow?: { value: number; why: string };
+}
+
+const POSITIVE_INT: NumberRule = { min: 1, integer: true };
+
+/** Ranges of the numeric keys. */
+const NUMBER_RULES: Record<string, NumberRule> = {
+  "project.max_value_bytes": { min: 1, integer: true, warnBelow: { value: 1024, why: "most values will be only a truncation marker" } },
+  "project.max_string_length": POSITIVE_INT,
+  "project.max_depth": POSITIVE_INT,
+  "telemetry_capture.interval_ms": { min: 1, warnBelow: { value: 50, why: "the sampler refreshes at most every 50 ms" } },
+  "instrumentation.model.capture_epochs_at_every": POSITIVE_INT,
+  "databases.mongodb.port": { min: 1, integer: true },
+  "db_buffer.insertion_buffer_time_secs": { min: 0 },
+  "db_buffer.buffer_size": POSITIVE_INT,
+  "db_buffer.stop_max_trials": { min: 0, integer: true },
+  "db_buffer.stop_trials_sleep": { min: 0 },
+  "otel.io_max_bytes": { min: 0, integer: true },
+};
+
+/** Keys with a fixed set of string values. */
+const CHOICES: Record<string, readonly string[]> = {
+  "instrumentation.model.what": ["parent_only", "parent_and_children"],
+  "instrumentation.model.children_mode": ["lightweight", "tensor_inspection", "telemetry", "telemetry_and_tensor_inspection"],
+  "instrumentation.model.epoch_loop": ["default", "lightweight"],
+  "instrumentation.model.batch_loop": ["default", "lightweight"],
   "log.log_stream_level": LOG_LEVELS,
   "log.log_file_level": LOG_LEVELS,
 };
 
-/** Mappings whose content is free-form (checked only for being mappings). */
-const FREE_FORM = new Set(["extra_metadata", "adapters", "instrumentation", "sys_metadata"]);
+function flowceptOnly(path: string): boolean {
+  for (let i = path.indexOf("."); ; i = path.indexOf(".", i + 1)) {
+    if (FLOWCEPT_ONLY_KEYS.has(i === -1 ? path : path.slice(0, i))) return true;
+    if (i === -1) return false;
+  }
+}
+
+/** The warning for a key this package does not know, naming the closest known key. */
+function unknownKeyWarning(source: string, path: string, key: string, known: string[]): string {
+  const prefix = path.slice(0, path.length - key.length);
+  const near = known.length ? closest(key, known) : undefined;
+  const hint = near !== undefined && distance(key, near) <= Math.max(2, Math.ceil(key.length / 3)) ? `did you mean "${prefix}${near}"?` : `the closest known key is "${prefix}${near}"`;
+  return `${source}: unknown settings key "${path}" has no effect (${near === undefined ? "no keys are known here" : hint})`;
+}
+
+function checkNumber(path: string, value: number, source: string, warnings: string[] | undefined): void {
+  const rule = NUMBER_RULES[path];
+  if (rule === undefined) return;
+  if (value < rule.min || (rule.integer && !Number.isInteger(value))) {
+    const what = rule.integer ? (rule.min === 1 ? "a positive integer" : `an integer ≥ ${rule.min}`) : rule.min === 0 ? "a number ≥ 0" : `a number ≥ ${rule.min}`;
+    throw new FlowceptSettingsError(`expected ${what}, found ${value}`, source, path);
+  }
+  if (rule.warnBelow && value < rule.warnBelow.value) warnings?.push(`${source}: settings key "${path}" is ${value}, below ${rule.warnBelow.value}: ${rule.warnBelow.why}`);
+}
 
 /**
- * Deep-merges `overrides` into `base`, checking each known key's type against
- * the default. Unknown keys are kept (Flowcept files carry many keys this
- * package does not use). Returns a new object.
+ * Deep-merges `overrides` into `base`, checking each known key's type and
+ * range against the defaults. A value that cannot work (wrong type, a
+ * negative size, a zero interval) throws {@link FlowceptSettingsError}.
+ * Keys this package does not know are kept; each one (other than the keys of
+ * Flowcept's own settings file that this package does not use) adds a
+ * warning to `warnings` naming the closest known key, as does a value that
+ * works badly. Returns a new object.
  */
-export function mergeSettings(base: FlowceptSettings, overrides: unknown, source: string): FlowceptSettings {
+export function mergeSettings(base: FlowceptSettings, overrides: unknown, source: string, warnings?: string[]): FlowceptSettings {
   if (overrides === undefined || overrides === null) return structuredClone(base);
   if (kindOf(overrides) !== "mapping") {
     throw new FlowceptSettingsError(`expected a mapping at the top level, found ${kindOf(overrides)}`, source);
   }
   const defaults = defaultSettings() as unknown as Record<string, unknown>;
   const out = structuredClone(base) as unknown as Record<string, unknown>;
-  mergeInto(out, overrides as Record<string, unknown>, defaults, "", source);
+  mergeInto(out, overrides as Record<string, unknown>, defaults, "", source, warnings);
   return out as unknown as FlowceptSettings;
 }
 
@@ -266,14 +349,16 @@ function mergeInto(
   defaults: Record<string, unknown> | undefined,
   prefix: string,
   source: string,
+  warnings: string[] | undefined,
 ): void {
   for (const [key, value] of Object.entries(src)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const def = defaults?.[key];
+    const def = defaults === undefined || !Object.hasOwn(defaults, key) ? undefined : defaults[key];
     if (value === undefined) continue;
     if (def === undefined) {
       // Unknown key (or inside a free-form block): keep it as given.
-      target[key] = structuredClone(value);
+      if (defaults !== undefined && !FREE_FORM.has(prefix) && !flowceptOnly(path)) warnings?.push(unknownKeyWarning(source, path, key, Object.keys(defaults)));
+      if (key !== "__proto__") target[key] = structuredClone(value);
       continue;
     }
     const want = kindOf(def);
@@ -283,7 +368,7 @@ function mergeInto(
       if (got !== "mapping") throw new FlowceptSettingsError(`expected a mapping, found ${got}`, source, path);
       const cur = (kindOf(target[key]) === "mapping" ? target[key] : {}) as Record<string, unknown>;
       target[key] = cur;
-      mergeInto(cur, value as Record<string, unknown>, FREE_FORM.has(path) ? pickKnown(def) : (def as Record<string, unknown>), path, source);
+      mergeInto(cur, value as Record<string, unknown>, def as Record<string, unknown>, path, source, warnings);
       continue;
     }
     if (want === "null") {
@@ -291,6 +376,7 @@ function mergeInto(
       if (got !== "null" && allowed && !allowed.includes(got)) {
         throw new FlowceptSettingsError(`expected ${allowed.join(" or ")} or null, found ${got}`, source, path);
       }
+      checkChoice(path, value, source);
       target[key] = structuredClone(value);
       continue;
     }
@@ -304,14 +390,17 @@ function mergeInto(
     if (want !== got) {
       throw new FlowceptSettingsError(`expected ${want}, found ${got} (${JSON.stringify(value)})`, source, path);
     }
-    const oneOf = ONE_OF[path];
-    if (oneOf && !oneOf.includes((value as string).toLowerCase())) {
-      throw new FlowceptSettingsError(`expected one of ${oneOf.join(", ")}, found ${JSON.stringify(value)}`, source, path);
-    }
+    if (got === "number") checkNumber(path, value as number, source, warnings);
+    checkChoice(path, value, source);
     target[key] = structuredClone(value);
   }
 }
 
-function pickKnown(def: unknown): Record<string, unknown> {
-  return (kindOf(def) === "mapping" ? def : {}) as Record<string, unknown>;
+function checkChoice(path: string, value: unknown, source: string): void {
+  const choices = CHOICES[path];
+  // Log levels are case-insensitive, as in Flowcept's files (`DEBUG`, `warning`).
+  const v = path.startsWith("log.") && typeof value === "string" ? value.toLowerCase() : value;
+  if (choices !== undefined && v !== null && !choices.includes(v as string)) {
+    throw new FlowceptSettingsError(`expected one of ${choices.join(", ")}, found ${JSON.stringify(value)}`, source, path);
+  }
 }

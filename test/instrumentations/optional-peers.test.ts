@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
-import { CHILDREN as children, REPO_ROOT } from "../support/paths.js";
+import { CHILDREN as children, FIXTURES, REPO_ROOT } from "../support/paths.js";
 
 const run = promisify(execFile);
 
 describe("optional peer libraries", () => {
-  it("the package, its instrumentations and register load and record with MCP, TF.js and piscina missing", async function () {
+  it("the package, its instrumentations and register load and record with every optional peer missing", async function () {
     this.timeout(30000);
     const dir = mkdtempSync(join(tmpdir(), "flowcept-peers-"));
     try {
@@ -27,5 +27,20 @@ describe("optional peer libraries", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("each feature whose library is missing says which package to install, and the rest goes on", async function () {
+    this.timeout(30000);
+    const { stdout } = await run(process.execPath, ["--import", join(children, "hide-peers.js"), join(children, "features-without-peers.js"), join(FIXTURES, "mlflow", "sqlite-mlflow3", "mlflow.db")], {
+      cwd: mkdtempSync(join(tmpdir(), "flowcept-peers-")),
+      env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    });
+    const said = JSON.parse(stdout) as Record<string, string>;
+    expect(said.mongodbStore).to.match(/needs the package "mongodb", which is not installed: npm install mongodb/);
+    expect(said.mongodbQuery).to.match(/npm install mongodb/);
+    expect(said.ingest).to.match(/ingest service .* needs the package "protobufjs".*npm install protobufjs/);
+    expect(said.mlflowSqlite).to.match(/needs the package "sql.js".*npm install sql.js/);
+    expect(said.localStore).to.equal("ok");
+    expect(said.otlp).to.match(/spans are not exported: .*npm install @opentelemetry\/exporter-trace-otlp-proto/);
   });
 });

@@ -7,7 +7,8 @@
  * matter.
  */
 import { readFile } from "node:fs/promises";
-import initSqlJs from "sql.js";
+import type initSqlJs from "sql.js";
+import { optionalPeer } from "../../../lib/util/optional-peer.js";
 import { diag } from "@opentelemetry/api";
 import { isLaterMetric, type MlflowMetric, type MlflowRun } from "./mlflow-run.js";
 import { mlflowStatusName } from "./mlflow-status.js";
@@ -19,9 +20,12 @@ type Row = Record<string, unknown>;
 
 let sqlJs: Promise<SqlJs> | undefined;
 
+/** sql.js, an optional peer: only MLflow SQLite stores need it. */
+const sqlJsModule = optionalPeer<typeof initSqlJs>("sql.js", "The MLflow adapter (SQLite stores)");
+
 /** Loads the sql.js WebAssembly module once per process. */
 function loadSqlJs(): Promise<SqlJs> {
-  sqlJs ??= initSqlJs().catch((err: unknown) => {
+  sqlJs ??= Promise.resolve().then(() => sqlJsModule()()).catch((err: unknown) => {
     sqlJs = undefined;
     throw err;
   });

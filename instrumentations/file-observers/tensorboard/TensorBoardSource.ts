@@ -1,7 +1,6 @@
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
-import protobuf from "protobufjs";
 import { Status, type JsonObject, type JsonValue, type StatusValue, type TaskRecord } from "../../../lib/records/records.js";
 import type { AdapterConfig, TensorBoardLogTag } from "../adapter-config.js";
 import type { AdapterCounters } from "../adapter-counters.js";
@@ -15,6 +14,7 @@ import { decodeEvent, type DecodedEvent, type ValueCategory } from "./event-deco
 import { findEventFiles } from "./event-file-discovery.js";
 import { HPARAMS_SESSION_STATUS } from "./hparams-plugin.js";
 import { scanTfRecords } from "./tfrecord-reader.js";
+import { protobufjs } from "./tensorboard-proto.js";
 import { errorMessage } from "../../../lib/util/error-message.js";
 import { taskRecord } from "../../../lib/records/task-record.js";
 
@@ -198,7 +198,7 @@ export class TensorBoardSource extends PersistentSource<RunState> implements Ada
         if (bytesRead === 0) break;
         counters.bytes += bytesRead;
         const chunk = buf.subarray(0, bytesRead);
-        const reader = protobuf.Reader.create(chunk);
+        const reader = protobufjs().Reader.create(chunk);
         const base = f.offset;
         const res = scanTfRecords(chunk, (start, length) => {
           let ev: DecodedEvent;

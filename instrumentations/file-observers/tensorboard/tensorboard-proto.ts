@@ -13,7 +13,11 @@
  * a third of the decode time. Which member is present is read from the
  * decoded message's own properties.
  */
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { optionalPeer } from "../../../lib/util/optional-peer.js";
+
+/** protobufjs, an optional peer of the TensorBoard adapter. */
+export const protobufjs = optionalPeer<typeof protobuf>("protobufjs", "The TensorBoard adapter");
 
 const PROTO = `
 syntax = "proto3";
@@ -197,11 +201,11 @@ let types: TensorBoardTypes | undefined;
 /** Parses the schema once and returns the message types. */
 export function tensorBoardTypes(): TensorBoardTypes {
   if (types) return types;
-  const root = new protobuf.Root();
+  const root = new (protobufjs().Root)();
   const opts = { keepCase: true };
-  protobuf.parse(STRUCT_PROTO, root, opts);
-  protobuf.parse(PROTO, root, opts);
-  protobuf.parse(HPARAMS_PROTO, root, opts);
+  protobufjs().parse(STRUCT_PROTO, root, opts);
+  protobufjs().parse(PROTO, root, opts);
+  protobufjs().parse(HPARAMS_PROTO, root, opts);
   root.resolveAll();
   types = {
     Event: root.lookupType("tensorflow.Event"),

@@ -1,6 +1,6 @@
 /** `flowcept-otel check`: check that MongoDB is reachable and Flowcept's indexes are there. */
 import type { Command } from "commander";
-import { MongoClient } from "mongodb";
+import { mongoDriver } from "../../../exporters/mongo/mongo-driver.js";
 import { COLLECTIONS } from "../../../exporters/mongo/mongo-layout.js";
 import { redactUri } from "../../records/redact.js";
 import { errorMessage } from "../../util/error-message.js";
@@ -18,7 +18,7 @@ export function addCheckCommand(program: Command, io: CliIo): void {
     .action(async (o: { timeout: number; createIndexes?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { uri, dbName } = mongoTarget(g);
-      const client = new MongoClient(uri, { serverSelectionTimeoutMS: o.timeout, connectTimeoutMS: o.timeout });
+      const client = new (mongoDriver().MongoClient)(uri, { serverSelectionTimeoutMS: o.timeout, connectTimeoutMS: o.timeout });
       try {
         try {
           await client.db(dbName).command({ ping: 1 });

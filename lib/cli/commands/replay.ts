@@ -31,7 +31,7 @@ export function addReplayCommand(program: Command, io: CliIo): void {
         batchSize: settings.db_buffer.buffer_size,
         onProgress: (p) => report(p.written),
       });
-      report(result.written, undefined, true);
+      report(result.written, result.written);
       if (g.json) io.out(`${JSON.stringify(result)}\n`);
       else io.out(`replayed ${result.written} records from ${result.files} spill file(s)${result.remaining.length ? `; ${result.remaining.length} file(s) left: MongoDB at ${redactUri(uri)} did not take them` : ""}\n`);
       if (result.remaining.length) throw new CliError(`MongoDB at ${redactUri(uri)} is unreachable; spill files kept in ${resolve(spillDir)}`);

@@ -1,18 +1,23 @@
 /** `flowcept-otel tasks`: list the tasks of a workflow. */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { parseLimit, printRecords, withDb, type CliIo } from "../cli-context.js";
-import { formatDuration, formatTime } from "../format.js";
+import { resolveWorkflow } from "../workflow-ref.js";
 
 /** Adds `tasks` to the program. */
 export function addTasksCommand(program: Command, io: CliIo): void {
   program
     .command("tasks")
-    .description("list the tasks of a workflow")
-    .requiredOption("--workflow-id <id>", "the workflow")
+    .description("list the tasks of a workflow, in start order")
+    .argument("[workflow]", "workflow id or a unique prefix of it (default: the latest)")
+    .addOption(new Option("--workflow-id <id>", "the workflow (same as the argument)").hideHelp())
+    .option("--status <status>", "only tasks with this status (FINISHED, ERROR, RUNNING, …)")
     .option("--limit <n>", "at most this many tasks", parseLimit)
-    .action(async (o: { workflowId: string; limit?: number }, cmd: Command) => {
-      await withDb(cmd, async (db, g) => {
-        const tasks = await db.taskQuery({ workflow_id: o.workflowId }, { sort: { started_at: 1 }, limit: o.limit });
+    .action(async (ref: string | undefined, o: { workflowId?: string; status?: string; limit?: number }, cmd: Command) => {
+      await withDb(cmd, io, async (db, g) => {
+        const wf = await resolveWorkflow(db, ref ?? o.workflowId);
+        const filter: Record<string, unknown> = { workflow_id: wf.id };
+        if (o.status !== undefined) filter.status = o.status.toUpperCase();
+        const tasks = await db.taskQuery(filter, { sort: { started_at: 1 }, limit: o.limit });
         if (g.json) {
           io.out(`${JSON.stringify(tasks, null, 2)}\n`);
           return;
@@ -22,10 +27,10 @@ export function addTasksCommand(program: Command, io: CliIo): void {
           activity_id: t.activity_id,
           status: t.status,
           parent_task_id: t.parent_task_id,
-          started_at: formatTime(t.started_at),
-          duration: formatDuration(typeof t.ended_at === "number" && typeof t.started_at === "number" ? t.ended_at - t.started_at : undefined),
+          started_at: t.started_at,
+          duration: typeof t.ended_at === "number" && typeof t.started_at === "number" ? t.ended_at - t.started_at : undefined,
         }));
-        printRecords(io, g, rows, []);
+        printRecords(io, g, rows, [], `no tasks${o.status ? ` with status ${o.status.toUpperCase()}` : ""} in workflow ${wf.id} (${db.describe()})`);
       });
     });
 }

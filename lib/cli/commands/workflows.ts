@@ -1,7 +1,6 @@
 /** `flowcept-otel workflows`: list workflows with status, task counts and duration. */
 import type { Command } from "commander";
-import { parseLimit, printRecords, withDb, type CliIo } from "../cli-context.js";
-import { formatDuration, formatTime } from "../format.js";
+import { parseLimit, printRecords, storeName, withDb, type CliIo } from "../cli-context.js";
 
 /** Adds `workflows` to the program. */
 export function addWorkflowsCommand(program: Command, io: CliIo): void {
@@ -10,7 +9,7 @@ export function addWorkflowsCommand(program: Command, io: CliIo): void {
     .description("list workflows with status, task counts and duration")
     .option("--limit <n>", "at most this many workflows (newest first)", parseLimit)
     .action(async (o: { limit?: number }, cmd: Command) => {
-      await withDb(cmd, async (db, g) => {
+      await withDb(cmd, io, async (db, g) => {
         const wfs = await db.workflowQuery({}, { sort: { started_at: -1 }, limit: o.limit });
         const ids = wfs.map((w) => String(w.workflow_id));
         const tasks = ids.length ? await db.taskQuery({ workflow_id: { $in: ids } }, { projection: { workflow_id: 1, status: 1 } }) : [];
@@ -32,11 +31,11 @@ export function addWorkflowsCommand(program: Command, io: CliIo): void {
             tasks: c.total ?? 0,
             finished: c.FINISHED ?? 0,
             errors: c.ERROR ?? 0,
-            started_at: g.json ? w.started_at : formatTime(w.started_at),
-            duration: g.json ? duration : formatDuration(duration),
+            started_at: w.started_at,
+            duration,
           };
         });
-        printRecords(io, g, rows, []);
+        printRecords(io, g, rows, [], `no workflows in ${storeName(db)}`);
       });
     });
 }

@@ -43,7 +43,7 @@ describe("flowceptTask", () => {
     expect(c!.custom_metadata).to.deep.equal({ owner: "devX" });
     expect(byActivity(tasks, "plain")[0]!.generated).to.deep.equal({ arg_0: 2 });
     expect(byActivity(tasks, "dict")[0]!.generated).to.deep.equal({ sum: 4 });
-    expect(byActivity(tasks, "dict")[0]!.used).to.deep.equal({ a: 1 });
+    expect(byActivity(tasks, "dict")[0]!.used).to.deep.equal({ a: 1, b: 3 });
     for (const t of tasks) {
       expect(t.task_id).to.match(/^[0-9a-f]{32}-[0-9a-f]{16}$/);
       expect(t.started_at).to.be.a("number");
@@ -51,6 +51,40 @@ describe("flowceptTask", () => {
       expect(t.hostname).to.be.a("string");
       expect(Object.values(t)).to.not.include(null);
     }
+  });
+
+  it("records parameters left out with their default, as Flowcept's apply_defaults does", async () => {
+    const divmod = flowceptTask(function divmod(a: number, b = 3) {
+      return [Math.floor(a / b), a % b];
+    });
+    const literals = flowceptTask(function literals(n = -1.5, s = "x", t = `y`, f = false, z = null, arr = [1, "a", [true]], obj = { k: { v: 2 }, "q r": [null] }) {
+      return [n, s, t, f, z, arr, obj].length;
+    });
+    const computed = flowceptTask(function computed(a: number, now = Date.now(), list = [a, 2], re = /x/g) {
+      return [a, now, list, re].length;
+    });
+    const arrow = lightweightFlowceptTask({ activityId: "arrow" }, (x: number, scale = 10) => x * scale);
+    await Flowcept.run({ workflowName: "defaults" }, () => {
+      divmod(10);
+      divmod(10, 4);
+      divmod(10, undefined);
+      literals();
+      computed(1);
+      computed(1, 5, [7], /y/);
+      arrow(2);
+    });
+    const tasks = await store.tasks();
+    expect(byActivity(tasks, "divmod").map((t) => t.used)).to.deep.equal([{ a: 10, b: 3 }, { a: 10, b: 4 }, { a: 10, b: 3 }]);
+    expect(byActivity(tasks, "literals")[0]!.used).to.deep.equal({ n: -1.5, s: "x", t: "y", f: false, z: null, arr: [1, "a", [true]], obj: { k: { v: 2 }, "q r": [null] } });
+    const [c1, c2] = byActivity(tasks, "computed");
+    expect(c1!.used).to.deep.equal({
+      a: 1,
+      now: "[default not evaluated: Date.now()]",
+      list: "[default not evaluated: [a, 2]]",
+      re: "[default not evaluated: /x/g]",
+    });
+    expect(c2!.used).to.deep.include({ a: 1, now: 5, list: [7] });
+    expect(byActivity(tasks, "arrow")[0]!.used).to.deep.equal({ x: 2, scale: 10 });
   });
 
   it("handles rest, destructured, unnamed and overridden parameters", async () => {

@@ -69,6 +69,35 @@ describe("telemetry on tasks and workflows", function () {
     }
   });
 
+  it("an explicit telemetry task reads this process's counters at its own start and end: a 17 ms CPU-bound task shows its CPU time", async () => {
+    const spin = telemetryFlowceptTask(function spin(cpuMs: number) {
+      const start = process.cpuUsage();
+      let x = 0;
+      for (;;) {
+        for (let i = 0; i < 10_000; i++) x += Math.sqrt(i);
+        const used = process.cpuUsage(start);
+        if ((used.user + used.system) / 1000 >= cpuMs) return x;
+      }
+    });
+    const custom = (): void => {
+      const t = new FlowceptTask({ activityId: "custom_spin", captureTelemetry: true });
+      const start = process.cpuUsage();
+      while ((process.cpuUsage(start).user + process.cpuUsage(start).system) / 1000 < 17) Math.sqrt(Math.random());
+      t.end();
+    };
+    await Flowcept.run({}, () => {
+      spin(17);
+      custom();
+    });
+    for (const t of await store.tasks()) {
+      const summary = t.telemetry_summary as { process: { user_time_diff: number; system_time_diff: number; cpu_percent: number; rss_diff: number } };
+      expect(t.telemetry_at_start, t.activity_id).to.have.property("process").that.has.keys("pid", "executable", "cmd_line", "memory", "memory_percent", "cpu_times", "cpu_percent", "num_ctx_switches");
+      expect(summary.process.user_time_diff + summary.process.system_time_diff, t.activity_id).to.be.at.least(0.017);
+      expect(summary.process.cpu_percent).to.be.greaterThan(0);
+      expect(summary.process.rss_diff).to.be.a("number");
+    }
+  });
+
   it("FlowceptLoop attaches telemetry_at_end per iteration; the lightweight loop never does", async () => {
     configure({ telemetry_capture: { mem: true } });
     await Flowcept.run({}, () => {
