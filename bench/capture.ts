@@ -40,6 +40,13 @@ export async function run(): Promise<void> {
     const light = lightweightFlowceptTask(function addOneLight(x: number) {
       return x + 1;
     });
+    // A training step: the same state object, mutated and returned by every call.
+    const state = { step: 0, loss: 1, lr: 0.01, phase: "train" };
+    const lightState = lightweightFlowceptTask(function trainStep(x: number) {
+      state.step = x;
+      state.loss = 1 / (x + 1);
+      return state;
+    });
 
     const cases = (label: string) => [
       { name: "plain function call", run: () => timeOps(N, (i) => (sink += plain(i))) },
@@ -65,6 +72,7 @@ export async function run(): Promise<void> {
       },
       { name: `flowceptTask ${label}`, run: () => timeOps(N, (i) => (sink += task(i))) },
       { name: `lightweightFlowceptTask ${label}`, run: () => timeOps(N, (i) => (sink += light(i))) },
+      { name: `lightweightFlowceptTask, object result ${label}`, run: () => timeOps(N, (i) => (sink += lightState(i).step)) },
       {
         name: `FlowceptLoop per iteration ${label}`,
         run: () =>

@@ -7,7 +7,7 @@
 export { JsonlRecordExporter } from "./jsonl/JsonlRecordExporter.js";
 export type { JsonlRecordExporterOptions } from "./jsonl/JsonlRecordExporter.js";
 export { OtlpIngestServer } from "./otlp-ingest/OtlpIngestServer.js";
-export type { OtlpIngestServerOptions, IngestStats } from "./otlp-ingest/OtlpIngestServer.js";
+export type { OtlpIngestServerOptions, IngestStats, IngestStoreState } from "./otlp-ingest/OtlpIngestServer.js";
 export { createIngestExporters } from "./otlp-ingest/ingest-exporters.js";
 export { MongoRecordExporter } from "./mongo/MongoRecordExporter.js";
 export { ensureFlowceptIndexes } from "./mongo/mongo-indexes.js";

@@ -7,6 +7,7 @@
  * win, sub-documents merge key by key, FINISHED/ERROR never goes back, the
  * earliest `started_at` is kept.
  */
+import { setOwn } from "../../lib/util/own-property.js";
 import { randomUUID } from "node:crypto";
 import type { Document } from "mongodb";
 import { MERGED_SUBDOCUMENTS } from "../../lib/records/merge-records.js";
@@ -73,7 +74,7 @@ function removeEmpty(doc: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) {
     if (v === null || v === "" || v === undefined) continue;
-    out[k] = isPlainObject(v) ? removeEmpty(v) : v;
+    setOwn(out, k, isPlainObject(v) ? removeEmpty(v) : v);
   }
   return out;
 }
@@ -97,7 +98,7 @@ export function toMongoUpsert(record: FlowceptRecord, now: Date, options: ToUpse
     if (key === "type" || key === layout.idField) continue;
     const v = record[key];
     if (v === undefined) continue;
-    fields[key] = TIMES.has(key) && typeof v === "number" && Number.isFinite(v) ? new Date(v * 1000) : v;
+    setOwn(fields, key, TIMES.has(key) && typeof v === "number" && Number.isFinite(v) ? new Date(v * 1000) : v);
   }
   if (options.removeEmptyFields) fields = removeEmpty(fields);
   fields = escapeKeys(fields);
@@ -130,7 +131,7 @@ export function mergePipeline(fields: Document): Document[] {
     } else if (key === "registered_at") {
       set[key] = { $ifNull: [field, { $literal: v }] };
     } else {
-      set[key] = { $literal: v };
+      setOwn(set, key, { $literal: v });
     }
   }
   return [{ $set: set }];

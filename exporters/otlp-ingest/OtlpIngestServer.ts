@@ -9,7 +9,8 @@ import { exportToAll } from "../../lib/pipeline/export-records.js";
 import { createIngestExporters } from "./ingest-exporters.js";
 import { parseTraceRequestJson, statusJson, traceResponseJson } from "./otlp-json.js";
 import { decodeTraceRequest, encodeStatus, encodeTraceResponse, loadOtlpProtobuf } from "./otlp-protobuf.js";
-import { otlpRequestToRecords } from "./otlp-records.js";
+import { otlpRequestToRecordsInSlices } from "./otlp-records.js";
+import { countJsonSpans, countProtobufSpans } from "./span-count.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
 import { BodyError, decoderFor, readBody } from "./request-body.js";
 import { errorMessage } from "../../lib/util/error-message.js";
@@ -38,6 +39,28 @@ export interface OtlpIngestServerOptions {
   shutdownTimeoutMillis?: number | undefined;
   /** Runs on every record before it is stored (redaction); undefined drops the record. */
   mask?: ((record: FlowceptRecord) => FlowceptRecord | undefined) | undefined;
+  /** Most spans one request may hold; a request with more is answered 413 before it is decoded. Default 100 000. */
+  maxSpansPerRequest?: number | undefined;
+  /**
+   * Request body bytes (decompressed) held at once across all requests;
+   * a request that would pass it is answered 429 with `Retry-After`. Default 64 MiB.
+   */
+  maxBytesInFlight?: number | undefined;
+  /** Open connections at most; more are refused until one closes. Default 256. */
+  maxConnections?: number | undefined;
+  /** Time a client has to send the request headers, ms. Default 10 000. */
+  headersTimeoutMillis?: number | undefined;
+  /** Time a client has to send a whole request, headers and body, ms. Default 60 000. */
+  requestTimeoutMillis?: number | undefined;
+}
+
+/** What `/healthz` says of the store: whether its last write succeeded. */
+export interface IngestStoreState {
+  ok: boolean;
+  /** Why the last write failed. */
+  error?: string;
+  /** When writes started failing (ISO 8601). */
+  failingSince?: string;
 }
 
 /** Counters of an {@link OtlpIngestServer}, shown on `/healthz`. */
@@ -52,6 +75,9 @@ export interface IngestStats {
   /** Requests answered 4xx for their content (400, 401, 413, 415). */
   refused: number;
 }
+
+/** Spans mapped between two turns of the event loop. */
+const MAP_SLICE_SPANS = 1000;
 
 type Format = "protobuf" | "json";
 
@@ -89,6 +115,8 @@ export class OtlpIngestServer {
   private closing: Promise<void> | undefined;
   private listening = false;
   private readonly counters: IngestStats = { requests: 0, spansReceived: 0, spansRejected: 0, recordsStored: 0, throttled: 0, refused: 0 };
+  private bytesInFlight = 0;
+  private store: IngestStoreState = { ok: true };
 
   constructor(options: OtlpIngestServerOptions = {}) {
     this.options = {
@@ -99,10 +127,22 @@ export class OtlpIngestServer {
       retryAfterSeconds: options.retryAfterSeconds ?? 2,
       shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? 30_000,
       mask: options.mask,
+      maxSpansPerRequest: options.maxSpansPerRequest ?? 100_000,
+      maxBytesInFlight: options.maxBytesInFlight ?? 64 * 1024 * 1024,
+      maxConnections: options.maxConnections ?? 256,
+      headersTimeoutMillis: options.headersTimeoutMillis ?? 10_000,
+      requestTimeoutMillis: options.requestTimeoutMillis ?? 60_000,
     };
     this.tokenDigest = options.token ? digest(options.token) : undefined;
     this.exporters = options.exporters ?? createIngestExporters(getSettingsSafe());
-    this.server = createServer((req, res) => this.onRequest(req, res));
+    const o = this.options;
+    // Node checks both timeouts every `connectionsCheckingInterval`: a tenth of the shorter one keeps them close to what is asked.
+    const interval = Math.max(100, Math.min(1000, Math.floor(Math.min(o.headersTimeoutMillis, o.requestTimeoutMillis) / 10)));
+    this.server = createServer(
+      { headersTimeout: o.headersTimeoutMillis, requestTimeout: o.requestTimeoutMillis, connectionsCheckingInterval: interval },
+      (req, res) => this.onRequest(req, res),
+    );
+    this.server.maxConnections = o.maxConnections;
   }
 
   /** Starts listening. Resolves with the base URL (`http://host:port`). Rejects when the port cannot be bound or the OTLP definitions cannot be loaded. */
@@ -134,8 +174,13 @@ export class OtlpIngestServer {
   }
 
   /** A copy of the counters. */
-  get stats(): IngestStats & { inFlightRequests: number; inFlightRecords: number } {
-    return { ...this.counters, inFlightRequests: this.exportRequests, inFlightRecords: this.inFlightRecords };
+  get stats(): IngestStats & { inFlightRequests: number; inFlightRecords: number; inFlightBytes: number } {
+    return { ...this.counters, inFlightRequests: this.exportRequests, inFlightRecords: this.inFlightRecords, inFlightBytes: this.bytesInFlight };
+  }
+
+  /** Whether the last write to the store succeeded (and since when it fails). */
+  get storeState(): IngestStoreState {
+    return { ...this.store };
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -183,31 +228,60 @@ export class OtlpIngestServer {
   }
 
   private async ingest(req: IncomingMessage, res: ServerResponse, format: Format): Promise<void> {
+    let held = 0;
+    const reserve = (n: number): boolean => {
+      if (this.bytesInFlight + n > this.options.maxBytesInFlight) return false;
+      this.bytesInFlight += n;
+      held += n;
+      return true;
+    };
+    try {
+      await this.ingestBody(req, res, format, reserve);
+    } finally {
+      this.bytesInFlight -= held;
+    }
+  }
+
+  private async ingestBody(req: IncomingMessage, res: ServerResponse, format: Format, reserve: (n: number) => boolean): Promise<void> {
     let body: Buffer;
     try {
-      body = await readBody(req, this.options.maxBodyBytes, decoderFor(req.headers["content-encoding"]));
+      body = await readBody(req, this.options.maxBodyBytes, decoderFor(req.headers["content-encoding"]), reserve);
     } catch (err) {
+      if (err instanceof BodyError && err.status === 429) return this.throttle(req, res, 429, `${err.message} (limit ${this.options.maxBytesInFlight} bytes)`, format);
       if (err instanceof BodyError) return this.fail(req, res, err.status, err.message, format);
       throw err;
     }
+    const text = format === "json" ? body.toString("utf8") : undefined;
+    const max = this.options.maxSpansPerRequest;
+    if ((text === undefined ? countProtobufSpans(body, max) : countJsonSpans(text, max)) > max) {
+      return this.fail(req, res, 413, `request holds more than ${max} spans (the limit of spans per request); send smaller batches`, format);
+    }
     let request: OtlpTraceRequest;
     try {
-      request = format === "protobuf" ? decodeTraceRequest(body) : parseTraceRequestJson(body.toString("utf8"));
+      request = text === undefined ? decodeTraceRequest(body) : parseTraceRequestJson(text);
     } catch (err) {
       return this.fail(req, res, 400, `body is not an OTLP ExportTraceServiceRequest (${format}): ${errorMessage(err)}`, format);
     }
-    const mapped = otlpRequestToRecords(request, {
-      mask: this.options.mask,
-      onMaskError: (err) => diag.error(`flowcept ingest: mask threw, record kept unmasked: ${errorMessage(err)}`),
-    });
+    const mapped = await otlpRequestToRecordsInSlices(
+      request,
+      {
+        mask: this.options.mask,
+        onMaskError: (err) => diag.error(`flowcept ingest: mask threw, record kept unmasked: ${errorMessage(err)}`),
+      },
+      MAP_SLICE_SPANS,
+    );
+    if (mapped.spans > max) return this.fail(req, res, 413, `request holds ${mapped.spans} spans, more than the limit of ${max} spans per request; send smaller batches`, format);
     const n = mapped.records.length;
     if (n > 0) {
       this.inFlightRecords += n;
       try {
         await exportToAll(this.exporters, mapped.records);
+        this.store = { ok: true };
       } catch (err) {
-        diag.warn(`flowcept ingest: store failed, asking the sender to retry: ${errorMessage(err)}`);
-        return this.throttle(req, res, 503, `store unavailable: ${errorMessage(err)}`, format);
+        const message = errorMessage(err);
+        this.store = { ok: false, error: message, failingSince: this.store.failingSince ?? new Date().toISOString() };
+        diag.warn(`flowcept ingest: store failed, asking the sender to retry: ${message}`);
+        return this.throttle(req, res, 503, `store unavailable: ${message}`, format);
       } finally {
         this.inFlightRecords -= n;
       }
@@ -232,8 +306,9 @@ export class OtlpIngestServer {
       res.setHeader("allow", "GET, HEAD");
       return this.fail(req, res, 405, `${req.method} not allowed on /healthz`, "json");
     }
-    const body = JSON.stringify({ status: this.draining ? "stopping" : "ok", ...this.stats });
-    this.send(res, this.draining ? 503 : 200, "json", req.method === "HEAD" ? "" : body);
+    const status = this.draining ? "stopping" : this.store.ok ? "ok" : "store failing";
+    const body = JSON.stringify({ status, store: this.store, ...this.stats });
+    this.send(res, status === "ok" ? 200 : 503, "json", req.method === "HEAD" ? "" : body);
   }
 
   private send(res: ServerResponse, status: number, format: Format, body: string | Uint8Array): void {

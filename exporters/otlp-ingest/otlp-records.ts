@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import { setImmediate } from "node:timers/promises";
 import { spanToRecord, type MappingDefaults } from "../../lib/pipeline/span-to-record.js";
 import { otlpAttributes, otlpSpanToData } from "./otlp-span-data.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
@@ -35,6 +36,28 @@ export interface OtlpMappingOptions {
  * lightweight paths map to no record (they are not rejected either).
  */
 export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMappingOptions = {}): OtlpRequestRecords {
+  const it = mapSpans(req, options, Infinity);
+  let r = it.next();
+  while (!r.done) r = it.next();
+  return r.value;
+}
+
+/**
+ * {@link otlpRequestToRecords} in slices of `sliceSpans` spans, giving the
+ * event loop a turn between slices (other requests and `/healthz` are
+ * answered while a large request is mapped).
+ */
+export async function otlpRequestToRecordsInSlices(req: OtlpTraceRequest, options: OtlpMappingOptions = {}, sliceSpans = 1000): Promise<OtlpRequestRecords> {
+  const it = mapSpans(req, options, sliceSpans);
+  let r = it.next();
+  while (!r.done) {
+    await setImmediate();
+    r = it.next();
+  }
+  return r.value;
+}
+
+function* mapSpans(req: OtlpTraceRequest, options: OtlpMappingOptions, sliceSpans: number): Generator<void, OtlpRequestRecords> {
   const records: RawRecord[] = [];
   let spans = 0;
   let rejected = 0;
@@ -54,6 +77,7 @@ export function otlpRequestToRecords(req: OtlpTraceRequest, options: OtlpMapping
       const scopeName = ss.scope?.name || undefined;
       for (const span of ss.spans ?? []) {
         spans++;
+        if (spans % sliceSpans === 0) yield;
         if (resourceError !== undefined) {
           rejected++;
           firstError ??= resourceError;

@@ -5,6 +5,7 @@
  */
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import type { SpanData } from "../../lib/pipeline/span-data.js";
+import { setOwn } from "../../lib/util/own-property.js";
 import type { OtlpAnyValue, OtlpId, OtlpInt64, OtlpKeyValue, OtlpSpan } from "./otlp-types.js";
 
 /** A span that cannot be mapped; the message says why. */
@@ -98,7 +99,7 @@ function plainValue(v: OtlpAnyValue | null | undefined): Plain {
 
 function kvObject(kvs: OtlpKeyValue[] | null | undefined): { [k: string]: Plain } {
   const out: { [k: string]: Plain } = {};
-  for (const kv of kvs ?? []) if (typeof kv.key === "string") out[kv.key] = plainValue(kv.value);
+  for (const kv of kvs ?? []) if (typeof kv.key === "string") setOwn(out, kv.key, plainValue(kv.value));
   return out;
 }
 
@@ -126,7 +127,7 @@ export function otlpAttributes(kvs: OtlpKeyValue[] | null | undefined): Attribut
     const kv = kvs[i]!;
     if (typeof kv.key !== "string" || kv.key === "") continue;
     const v = attributeValue(kv.value);
-    if (v !== undefined) out[kv.key] = v;
+    if (v !== undefined) setOwn(out, kv.key, v);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 export class BodyError extends Error {
   override readonly name = "BodyError";
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 429,
     message: string,
   ) {
     super(message);
@@ -30,9 +30,11 @@ export function decoderFor(encoding: string | undefined): Transform | null {
  * `maxBytes` are held, not after buffering all of it. Rejects with
  * {@link BodyError}; after a 413 the rest of the body is read and thrown
  * away (so the client can read the answer) up to `maxBytes` more, then the
- * connection is cut.
+ * connection is cut. `reserve(n)` is asked before `n` more bytes are held
+ * (the service's bound across requests); when it refuses, the read fails
+ * with 429.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, decoder: Transform | null): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number, decoder: Transform | null, reserve: (bytes: number) => boolean = () => true): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let wire = 0;
@@ -55,6 +57,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, decoder: Transf
       if (settled) return;
       size += chunk.length;
       if (size > maxBytes) tooLarge();
+      else if (!reserve(chunk.length)) fail(new BodyError(429, "too many request bytes in flight across requests"));
       else chunks.push(chunk);
     };
     if (decoder) {

@@ -5,6 +5,7 @@ import { newAdapterCounters, type AdapterCounters } from "./adapter-counters.js"
 import type { AdapterSource } from "./adapter-source.js";
 import { loadStateFile, saveStateFile } from "./adapter-state-file.js";
 import type { AdapterSink, DataAdapter } from "./data-adapter.js";
+import { redactJson } from "../../lib/records/redact.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 
 /**
@@ -96,6 +97,8 @@ export class ObservabilityAdapter implements DataAdapter {
       return [];
     }
     this.counters.scans++;
+    // Values read from other tools' files (parameters, tags) follow the same redaction rule as captured ones.
+    for (let i = 0; i < scan.records.length; i++) scan.records[i] = redactJson(scan.records[i]!);
     if (scan.records.length) {
       try {
         await this.sink(scan.records);

@@ -1,8 +1,9 @@
 import { diag, type Attributes } from "@opentelemetry/api";
+import { createHash } from "node:crypto";
 import { ATTR } from "../../lib/records/attributes.js";
 import { captureConfig } from "../../lib/capture/capture-config.js";
 import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/capture/flowcept-task.js";
-import { isSecretKey, toJsonObject, type JsonSafeLimits } from "../../lib/records/json-safe.js";
+import { toJsonObject, type JsonSafeLimits } from "../../lib/records/json-safe.js";
 import { isPlainObject } from "../../lib/util/plain-object.js";
 import type { JsonObject } from "../../lib/records/records.js";
 import { fieldJson } from "../../lib/capture/task-binding.js";
@@ -72,43 +73,10 @@ function errorText(result: Record<string, unknown>): string {
   return "tool returned isError";
 }
 
-/**
- * JSON of a typical tool result without the general conversion: a plain
- * object whose values are simple or arrays of flat plain objects of short
- * strings, numbers and booleans (MCP's `content` items). Undefined when the
- * result is anything else.
- */
-function plainResultJson(value: Record<string, unknown>, limits: JsonSafeLimits): string | undefined {
-  let budget = limits.maxBytes;
-  for (const k in value) {
-    const v = value[k];
-    if (isSecretKey(k)) return undefined;
-    if (v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)) || v === undefined) continue;
-    if (typeof v === "string") {
-      if (v.length > limits.maxStringLength) return undefined;
-      budget -= v.length;
-      continue;
-    }
-    if (!Array.isArray(v)) return undefined;
-    for (const item of v) {
-      if (!isPlainObject(item)) return undefined;
-      for (const ik in item) {
-        const iv = item[ik];
-        if (isSecretKey(ik)) return undefined;
-        if (typeof iv === "string") {
-          if (iv.length > limits.maxStringLength) return undefined;
-          budget -= iv.length;
-        } else if (!(iv === null || typeof iv === "boolean" || (typeof iv === "number" && Number.isFinite(iv)))) return undefined;
-      }
-    }
-  }
-  return budget > 0 ? JSON.stringify(value) : undefined;
-}
-
 function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined {
   if (value === undefined) return undefined;
   try {
-    if (isPlainObject(value)) return plainResultJson(value, limits) ?? fieldJson(value, limits);
+    if (isPlainObject(value)) return fieldJson(value, limits);
     return fieldJson({ arg_0: value }, limits);
   } catch (err) {
     return JSON.stringify({ error: `result not recorded: ${errorMessage(err)}` });
@@ -119,7 +87,7 @@ function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined 
  * Wraps an MCP tool handler as an agent tool task (Flowcept's
  * `@agent_flowcept_task`): each call is a task with `subtype: "agent_tool"`,
  * `activity_id` = the tool name, `used` = the tool arguments, `generated` =
- * the tool result, `agent_id`, and the MCP request and session ids in
+ * the tool result, `agent_id`, and the MCP request id and a digest of the session id in
  * `custom_metadata`. A handler that throws, or returns `isError: true`, is
  * recorded as ERROR; what it returns or throws reaches the SDK untouched.
  *
@@ -175,7 +143,8 @@ export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: Ag
       if (extra !== undefined || custom !== undefined) {
         const meta: Record<string, unknown> = { ...custom };
         if (extra?.requestId !== undefined) meta.mcp_request_id = extra.requestId;
-        if (extra?.sessionId !== undefined) meta.mcp_session_id = extra.sessionId;
+        // A session id lets its holder act in the session: only a digest is kept, enough to group calls.
+        if (extra?.sessionId !== undefined) meta.mcp_session_hash = createHash("sha256").update(String(extra.sessionId)).digest("hex").slice(0, 16);
         attrs[ATTR.CUSTOM_METADATA] = fieldJson(meta, cfg.limits);
       }
       started = startTaskSpan(activityId, attrs, telemetry, workflowId, campaignId);
@@ -203,7 +172,7 @@ export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: Ag
         endTaskError(span, errorText(value as Record<string, unknown>), telemetry);
       } else endTaskOk(span, generated, telemetry);
     };
-    return runTaskBody(started.context, handler, this, callArgs, finish, (err) => endTaskError(span, err, telemetry));
+    return runTaskBody(started.context, handler, this, callArgs, finish, (err) => endTaskError(span, err, telemetry), opts);
   };
   Object.defineProperty(wrapper, TOOL_HOST, { value: host });
   return keepIdentity(wrapper, handler);

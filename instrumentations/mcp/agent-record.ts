@@ -6,6 +6,7 @@ import { diag } from "@opentelemetry/api";
 import { nowSeconds } from "../../lib/records/clock.js";
 import { LOGIN_NAME } from "../../lib/process/host-info.js";
 import type { BaseRecord, JsonObject } from "../../lib/records/records.js";
+import { toJsonObject } from "../../lib/records/json-safe.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
 import { activeSink } from "../../lib/pipeline/record-sink.js";
 import { errorMessage } from "../../lib/util/error-message.js";
@@ -35,7 +36,7 @@ export function recordAgentOnce(info: AgentInfo): void {
     if (user !== undefined) rec.user = user;
     if (info.workflowId !== undefined) rec.workflow_id = info.workflowId;
     if (info.campaignId !== undefined) rec.campaign_id = info.campaignId;
-    if (Object.keys(settings.extra_metadata).length) rec.extra_metadata = settings.extra_metadata;
+    if (Object.keys(settings.extra_metadata).length) rec.extra_metadata = toJsonObject(settings.extra_metadata);
     if (info.customMetadata !== undefined) rec.custom_metadata = info.customMetadata;
     recorded.add(info.agentId);
     sink.emit(rec);

@@ -1,6 +1,6 @@
 import { diag } from "@opentelemetry/api";
 import { captureConfig } from "../../lib/capture/capture-config.js";
-import { isThenable } from "../../lib/capture/task-span.js";
+import { runTaskBody } from "../../lib/capture/run-task-body.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { FitCapture, hasFitCallback, type FitPlan } from "./FitCapture.js";
 import type { ModelLike } from "./model-profile.js";
@@ -73,27 +73,8 @@ export function runFit(cap: ModelCapture, method: string, original: AnyFunction,
     diag.error(`flowcept: training of ${cap.activityId} not captured: ${errorMessage(err)}`);
     return original.apply(self, args);
   }
-  let out: unknown;
-  try {
-    out = original.apply(self, call);
-  } catch (err) {
-    fit.close();
-    throw err;
-  }
-  if (!isThenable(out)) {
-    fit.close();
-    return out;
-  }
-  return out.then(
-    (v) => {
-      fit.close();
-      return v;
-    },
-    (err: unknown) => {
-      fit.close();
-      throw err;
-    },
-  );
+  const close = (): void => fit.close();
+  return runTaskBody(undefined, original, self, call, close, close);
 }
 
 const wrapped = new WeakSet<object>();

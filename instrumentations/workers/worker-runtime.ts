@@ -5,7 +5,7 @@
  * restored around the task, and the records the task made ride back with
  * its reply.
  */
-import { context, diag, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import { diag, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import { BroadcastChannel, threadId } from "node:worker_threads";
 import { nowSeconds } from "../../lib/records/clock.js";
 import { registerFlowcept } from "../../lib/pipeline/register-flowcept.js";
@@ -16,6 +16,10 @@ import { RelayRecordExporter } from "./RelayRecordExporter.js";
 import { REPLY_KEY, RUNNING_CHANNEL, type RunningNotice, type TaskEnvelope, type TaskReply, type WorkerCaptureSettings } from "./task-envelope.js";
 import { activeSink, type RecordSink } from "../../lib/pipeline/record-sink.js";
 import { errorMessage } from "../../lib/util/error-message.js";
+import { runTaskBody } from "../../lib/capture/run-task-body.js";
+
+const AWAIT_THENABLES = { awaitThenables: true };
+const noop = (): void => {};
 
 let relay: RelayRecordExporter | undefined;
 let sink: RecordSink | undefined;
@@ -78,7 +82,8 @@ export async function runTaskEnvelope(env: TaskEnvelope, fn: (task: unknown) => 
   }
   const reply: TaskReply = { [REPLY_KEY]: 1, ok: true, threadId, startedAt, endedAt: startedAt, records: [] };
   try {
-    reply.result = await context.with(ctx, () => fn(env.task));
+    // The result crosses the thread boundary by value: thenables are awaited.
+    reply.result = await runTaskBody(ctx, fn, undefined, [env.task], noop, noop, AWAIT_THENABLES);
   } catch (err) {
     reply.ok = false;
     reply.error = err;

@@ -1,7 +1,7 @@
 import { diag } from "@opentelemetry/api";
 import { nowSeconds } from "../records/clock.js";
 import { HOSTNAME } from "../process/host-info.js";
-import { isSimpleValue, toJsonSafe } from "../records/json-safe.js";
+import { toJsonSafe } from "../records/json-safe.js";
 import { fieldObject } from "./task-binding.js";
 import { LoopBase, type LoopOptions } from "./LoopBase.js";
 import type { LoopItems } from "./loop-items.js";
@@ -39,7 +39,8 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
   endIter(values: Record<string, unknown>): void {
     const cur = this.current;
     if (cur === undefined || values === null || typeof values !== "object") return;
-    const g = fieldObject(values === cur.generated ? values : { ...values }, this.cfg.limits);
+    // Converted now: the record holds the values as they were at endIter.
+    const g = fieldObject(values, this.cfg.limits);
     cur.generated = cur.generated ? { ...cur.generated, ...g } : g;
   }
 
@@ -52,7 +53,7 @@ export class FlowceptLightweightLoop<T = number> extends LoopBase<T> {
       workflow_id: this.workflowId,
       campaign_id: this.campaignId,
       activity_id: this.activityId,
-      used: { i: this.index, [this.itemName]: isSimpleValue(item, limits.maxStringLength) ? (item as unknown as string) : toJsonSafe(item, limits) },
+      used: { i: this.index, [this.itemName]: typeof item === "number" && Number.isFinite(item) ? item : toJsonSafe(item, limits) },
       started_at: now,
       status: Status.FINISHED,
       group_id: this.groupId,

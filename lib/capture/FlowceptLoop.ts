@@ -5,7 +5,8 @@ import type { LoopItems } from "./loop-items.js";
 import { activeSink } from "../pipeline/record-sink.js";
 import { CaptureSpan } from "./CaptureSpan.js";
 import { addIoMirror } from "./io-mirror.js";
-import { fieldJson } from "./task-binding.js";
+import { fieldJson, fieldObject } from "./task-binding.js";
+import type { JsonObject } from "../records/records.js";
 import { setGenerated } from "./task-span.js";
 import { telemetrySnapshotJson } from "./task-telemetry.js";
 import { taskIdOf } from "../records/ids.js";
@@ -22,7 +23,7 @@ import { taskIdOf } from "../records/ids.js";
  */
 export class FlowceptLoop<T = number> extends LoopBase<T> {
   private iterSpan: CaptureSpan | undefined;
-  private generated: Record<string, unknown> | undefined;
+  private generated: JsonObject | undefined;
   private readonly telemetry: boolean;
 
   constructor(items: LoopItems<T>, options: LoopOptions = {}) {
@@ -37,7 +38,9 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
 
   endIter(values: Record<string, unknown>): void {
     if (!this.iterationOpen || values === null || typeof values !== "object") return;
-    this.generated = { ...this.generated, ...values };
+    // Converted now: the record holds the values as they were at endIter.
+    const g = fieldObject(values, this.cfg.limits);
+    this.generated = this.generated ? { ...this.generated, ...g } : g;
   }
 
   protected openIteration(item: T): void {
@@ -58,7 +61,7 @@ export class FlowceptLoop<T = number> extends LoopBase<T> {
     const span = this.iterSpan;
     if (!span) return;
     this.iterSpan = undefined;
-    if (this.generated !== undefined) setGenerated(span, fieldJson(this.generated, this.cfg.limits));
+    if (this.generated !== undefined) setGenerated(span, JSON.stringify(this.generated));
     if (this.telemetry) {
       const t = telemetrySnapshotJson();
       if (t !== undefined) span.setAttribute(ATTR.TELEMETRY_AT_END, t);

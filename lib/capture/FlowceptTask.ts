@@ -5,7 +5,7 @@ import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "../records/clock.js";
 import { staticTaskAttributes } from "./flowcept-task.js";
 import { toJsonObject, toJsonSafe } from "../records/json-safe.js";
-import { Status, type StatusValue } from "../records/records.js";
+import { Status, type JsonObject, type StatusValue } from "../records/records.js";
 import { setGenerated, startTaskSpan } from "./task-span.js";
 import { taskTelemetry, telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
@@ -69,13 +69,14 @@ export class FlowceptTask implements Disposable {
   private readonly telemetry: TaskTelemetry;
   private readonly startedAt: number;
   private readonly ids: { taskId?: string; workflowId?: string; campaignId?: string; agentId?: string };
-  private customMetadata: Record<string, unknown> | undefined;
+  /** Converted when given: later mutation of the caller's object changes nothing. */
+  private customMetadata: JsonObject | undefined;
 
   constructor(opts: FlowceptTaskOptions = {}) {
     const cfg = captureConfig();
     this.telemetry = taskTelemetry(opts.captureTelemetry, cfg.telemetry);
     this.startedAt = opts.startedAt ?? nowSeconds();
-    this.customMetadata = opts.customMetadata;
+    this.customMetadata = opts.customMetadata === undefined ? undefined : toJsonObject(opts.customMetadata, cfg.limits);
     this.ids = { taskId: opts.taskId, agentId: opts.agentId };
     if (!cfg.enabled) return;
     try {
@@ -145,8 +146,8 @@ export class FlowceptTask implements Disposable {
       if (fields.stderr !== undefined) span.setAttribute(ATTR.STDERR, textOrJson(fields.stderr));
       if (fields.data !== undefined) span.setAttribute(ATTR.DATA, JSON.stringify(toJsonSafe(fields.data, limits)));
       if (fields.customMetadata !== undefined) {
-        this.customMetadata = { ...this.customMetadata, ...fields.customMetadata };
-        span.setAttribute(ATTR.CUSTOM_METADATA, JSON.stringify(toJsonObject(this.customMetadata, limits)));
+        this.customMetadata = { ...this.customMetadata, ...toJsonObject(fields.customMetadata, limits) };
+        span.setAttribute(ATTR.CUSTOM_METADATA, JSON.stringify(this.customMetadata));
       }
       if (this.telemetry) {
         const t = telemetrySnapshotJson(this.telemetry);

@@ -2,15 +2,15 @@ import { diag, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../records/attributes.js";
 import { captureConfig } from "./capture-config.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
-import { fieldJson, TaskBinder, type BindingOptions } from "./task-binding.js";
+import { fieldJson, generatedField, TaskBinder, type BindingOptions } from "./task-binding.js";
 import { endTaskError, endTaskOk, startTaskSpan } from "./task-span.js";
 import { taskTelemetry, wantTelemetry } from "./task-telemetry.js";
 import { errorMessage } from "../util/error-message.js";
-import { runTaskBody } from "./run-task-body.js";
+import { runTaskBody, type TaskBodyOptions } from "./run-task-body.js";
 import type { AnyFunction } from "../util/any-function.js";
 
 /** Options of {@link flowceptTask} and the other task wrappers (Flowcept's decorator arguments, in camelCase). */
-export interface TaskOptions extends BindingOptions {
+export interface TaskOptions extends BindingOptions, TaskBodyOptions {
   /** Default: the function's name. */
   activityId?: string | undefined;
   tags?: string | readonly string[] | undefined;
@@ -73,7 +73,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
         staticAttrs = staticTaskAttributes(opts, cfg.limits);
         staticFor = cfg.limits;
       }
-      const attrs: Attributes = { ...staticAttrs, [ATTR.USED]: fieldJson(binder.used(args), cfg.limits) };
+      const attrs: Attributes = { ...staticAttrs, [ATTR.USED]: fieldJson(binder.used(args), cfg.limits, binder.ownsOutput) };
       started = startTaskSpan(activityId, attrs, telemetry, opts.workflowId, opts.campaignId);
     } catch (err) {
       diag.error(`flowcept: task ${activityId} not captured: ${errorMessage(err)}`);
@@ -87,6 +87,7 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
       args,
       (value) => endTaskOk(span, generatedJson(binder, value, cfg.limits), telemetry),
       (err) => endTaskError(span, err, telemetry),
+      opts,
     );
   };
   return keepIdentity(wrapper, fn);
@@ -94,12 +95,8 @@ function wrapTask<F extends AnyFunction>(fn: F, opts: TaskOptions): F {
 
 /** `generated` JSON of a result; never throws. */
 export function generatedJson(binder: TaskBinder, value: unknown, limits: JsonSafeLimits): string | undefined {
-  try {
-    const g = binder.generated(value);
-    return g === undefined ? undefined : fieldJson(g, limits);
-  } catch (err) {
-    return JSON.stringify({ error: `result not recorded: ${errorMessage(err)}` });
-  }
+  const g = generatedField(binder, value, limits);
+  return g === undefined ? undefined : JSON.stringify(g);
 }
 
 /**

@@ -2,12 +2,12 @@ import { diag, trace, type Context } from "@opentelemetry/api";
 import { batchEntry, type BatchEntry } from "./batch-spans.js";
 import { captureConfig } from "./capture-config.js";
 import { nowSeconds } from "../records/clock.js";
-import { isThenable } from "./task-span.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { randomSpanId, randomTraceId, taskIdOf } from "../records/ids.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { Status, type JsonObject } from "../records/records.js";
-import { fieldObject, TaskBinder } from "./task-binding.js";
+import { fieldObject, generatedField, TaskBinder } from "./task-binding.js";
+import { runTaskBody } from "./run-task-body.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
 import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
@@ -66,11 +66,7 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
   function emit(sink: RecordSink, site: CallSite, limits: JsonSafeLimits, used: JsonObject, started: number, result: unknown, err: unknown, failed: boolean): void {
     try {
       const ended = nowSeconds();
-      let generated: JsonObject | undefined;
-      if (!failed) {
-        const g = binder.generated(result);
-        if (g !== undefined) generated = fieldObject(g, limits);
-      }
+      const generated = failed ? undefined : generatedField(binder, result, limits);
       if (opts.customMetadata !== undefined && customFor !== limits) {
         custom = toJsonObject(opts.customMetadata, limits);
         customFor = limits;
@@ -112,32 +108,20 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
     if (sink === undefined) return fn.apply(this, args);
     let used: JsonObject;
     try {
-      used = fieldObject(binder.used(args), cfg.limits);
+      used = fieldObject(binder.used(args), cfg.limits, binder.ownsOutput);
     } catch (err) {
       used = { error: `arguments not recorded: ${errorMessage(err)}` };
     }
     const started = nowSeconds();
-    let result: unknown;
-    try {
-      result = fn.apply(this, args);
-    } catch (err) {
-      emit(sink, site, cfg.limits, used, started, undefined, err, true);
-      throw err;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          emit(sink, site, cfg.limits, used, started, value, undefined, false);
-          return value;
-        },
-        (err: unknown) => {
-          emit(sink, site, cfg.limits, used, started, undefined, err, true);
-          throw err;
-        },
-      );
-    }
-    emit(sink, site, cfg.limits, used, started, result, undefined, false);
-    return result;
+    return runTaskBody(
+      undefined,
+      fn,
+      this,
+      args,
+      (value) => emit(sink, site, cfg.limits, used, started, value, undefined, false),
+      (err) => emit(sink, site, cfg.limits, used, started, undefined, err, true),
+      opts,
+    );
   };
   return keepIdentity(wrapper, fn);
 }

@@ -4,8 +4,10 @@
  * mapping, objects passed through, an `argsHandler` override.
  */
 import { diag } from "@opentelemetry/api";
-import { isSecretKey, isSimpleValue, toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
+import { toJsonFields, type JsonSafeLimits } from "../records/json-safe.js";
+import { isSecretName, redactValue } from "../records/redact.js";
 import { isPlainObject } from "../util/plain-object.js";
+import { setOwn } from "../util/own-property.js";
 import type { JsonObject } from "../records/records.js";
 import { paramsOf, type ParamInfo } from "./param-names.js";
 import { errorMessage } from "../util/error-message.js";
@@ -47,6 +49,11 @@ export class TaskBinder {
     return this.params;
   }
 
+  /** Whether `used` / `generated` objects are the binder's own (no `argsHandler` may hand back a caller's object). */
+  get ownsOutput(): boolean {
+    return this.options.argsHandler === undefined;
+  }
+
   /**
    * `used` of a call, before conversion. Parameters left out (or passed
    * `undefined`) that have a default are recorded with it, as Flowcept's
@@ -59,10 +66,10 @@ export class TaskBinder {
       const p = params !== undefined && i < params.length ? params[i]! : params !== undefined && params.length && params[params.length - 1]!.rest ? REST : undefined;
       const v = args[i];
       if (p?.name !== undefined) {
-        if (v !== undefined) out[p.name] = v;
-        else if (p.default !== undefined) out[p.name] = p.default.value;
+        if (v !== undefined) setOwn(out, p.name, v);
+        else if (p.default !== undefined) setOwn(out, p.name, p.default.value);
       } else if (p?.destructuredObject && isPlainObject(v)) {
-        for (const k of Object.keys(v)) out[k] = v[k];
+        for (const k of Object.keys(v)) setOwn(out, k, v[k]);
       } else if (v !== undefined) {
         out[`arg_${i}`] = v;
       }
@@ -70,7 +77,7 @@ export class TaskBinder {
     if (params !== undefined) {
       for (let i = args.length; i < params.length; i++) {
         const p = params[i]!;
-        if (p.default !== undefined && p.name !== undefined) out[p.name] = p.default.value;
+        if (p.default !== undefined && p.name !== undefined) setOwn(out, p.name, p.default.value);
       }
     }
     return this.handle(out);
@@ -84,8 +91,11 @@ export class TaskBinder {
     if (isPlainObject(result)) named = result;
     else if (names && Array.isArray(result) && names.length === result.length && names.length > 1) {
       named = {};
-      for (let i = 0; i < names.length; i++) named[names[i]!] = result[i];
-    } else if (names && names.length === 1) named = { [names[0]!]: result };
+      for (let i = 0; i < names.length; i++) setOwn(named, names[i]!, result[i]);
+    } else if (names && names.length === 1) {
+      named = {};
+      setOwn(named, names[0]!, result);
+    }
     else named = { arg_0: result };
     return this.handle(named);
   }
@@ -106,18 +116,46 @@ export class TaskBinder {
 const REST: ParamInfo = { rest: true };
 
 /**
- * A record field from named values: kept as is when every value is simple
- * (finite numbers, booleans, null, short strings) under a non-secret key —
- * the common case on hot paths — else converted by the rules of `json-safe.ts`.
+ * A record field from named values, converted by the rules of
+ * `json-safe.ts` in one pass: always a new object (a snapshot — later
+ * mutation of the caller's objects changes nothing), each value read once,
+ * within the size cap. Never throws.
  */
-export function fieldObject(obj: Record<string, unknown>, limits: JsonSafeLimits): JsonObject {
+export function fieldObject(obj: Record<string, unknown>, limits: JsonSafeLimits, fresh = false): JsonObject {
+  return fresh ? ownedFields(obj, limits) : toJsonFields(obj, limits);
+}
+
+/**
+ * {@link fieldObject} of an object the binder just made (no caller holds
+ * it, its values were plain assignments): kept as it is when every value is
+ * simple — the common case on the hot paths, with no copy — else converted.
+ */
+function ownedFields(obj: Record<string, unknown>, limits: JsonSafeLimits): JsonObject {
+  let budget = limits.maxBytes;
   for (const k in obj) {
-    if (!isSimpleValue(obj[k], limits.maxStringLength) || isSecretKey(k)) return toJsonObject(obj, limits);
+    const v = obj[k];
+    if (typeof v === "number" ? !Number.isFinite(v) : typeof v === "string" ? v.length > limits.maxStringLength : v !== null && typeof v !== "boolean") return toJsonFields(obj, limits);
+    budget -= k.length + (typeof v === "string" ? v.length + 6 : 28);
+    if (budget <= 0 || isSecretName(k)) return toJsonFields(obj, limits);
+    if (typeof v === "string") {
+      const r = redactValue(v);
+      if (r !== v) obj[k] = r;
+    }
   }
   return obj as JsonObject;
 }
 
+/** `generated` of a result as a record field; a result that cannot be read is recorded as a note. Never throws. */
+export function generatedField(binder: TaskBinder, value: unknown, limits: JsonSafeLimits): JsonObject | undefined {
+  try {
+    const g = binder.generated(value);
+    return g === undefined ? undefined : fieldObject(g, limits, binder.ownsOutput && g !== value);
+  } catch (err) {
+    return { error: `result not recorded: ${errorMessage(err)}` };
+  }
+}
+
 /** JSON text of a record field ({@link fieldObject}). */
-export function fieldJson(obj: Record<string, unknown>, limits: JsonSafeLimits): string {
-  return JSON.stringify(fieldObject(obj, limits));
+export function fieldJson(obj: Record<string, unknown>, limits: JsonSafeLimits, fresh = false): string {
+  return JSON.stringify(fieldObject(obj, limits, fresh));
 }

@@ -11,6 +11,8 @@ import { taskIdOf, traceIdToUuid } from "../records/ids.js";
 import { Status, type JsonObject, type JsonValue, type StatusValue } from "../records/records.js";
 import type { RawRecord, RawTaskRecord, RawWorkflowRecord } from "../records/RawJson.js";
 import { strAttr, type SpanData } from "./span-data.js";
+import { isSecretName, REDACTED, redactJson, redactValue } from "../records/redact.js";
+import { setOwn } from "../util/own-property.js";
 
 /** Values the mapping uses when a span does not carry them, and how it treats JSON attributes. */
 export interface MappingDefaults {
@@ -41,12 +43,12 @@ const SPAN_STATUS_ERROR = 2;
 /** Derived task statuses the mapping never overrides with the span status. */
 const STATUS_VALUES = new Set<string>(Object.values(Status));
 
-/** Parses JSON text; unparsable text is kept under `value`. */
+/** Parses JSON text (redacted, as every value parsed here); unparsable text is kept under `value`. */
 function parseJsonText(text: string): JsonValue {
   try {
-    return JSON.parse(text) as JsonValue;
+    return redactJson(JSON.parse(text) as JsonValue);
   } catch {
-    return { value: text, error: "unparsable JSON attribute" };
+    return { value: redactValue(text), error: "unparsable JSON attribute" };
   }
 }
 
@@ -54,20 +56,26 @@ function jsonObjectAttr(attrs: Attributes, key: string, raw = false, checked = f
   return jsonObjectValue(attrs[key], raw, checked);
 }
 
-/** A JSON-object attribute value: kept as {@link RawJson} text (`raw`), or parsed (and kept as checked text with `checked`). */
+/**
+ * A JSON-object attribute value: kept as {@link RawJson} text (`raw`: text
+ * this process's capture made, already converted and redacted), or parsed
+ * and redacted (and, with `checked`, kept as the text received when
+ * redaction changed nothing).
+ */
 function jsonObjectValue(text: unknown, raw = false, checked = false): JsonObject | RawJson | undefined {
   if (typeof text !== "string") return undefined;
   if (raw) return new RawJson(text);
-  let v: JsonValue;
+  let parsed: JsonValue;
   try {
-    v = JSON.parse(text) as JsonValue;
+    parsed = JSON.parse(text) as JsonValue;
   } catch {
-    return { value: text, error: "unparsable JSON attribute" };
+    return { value: redactValue(text), error: "unparsable JSON attribute" };
   }
-  if (v === null) return undefined;
+  if (parsed === null) return undefined;
+  const v = redactJson(parsed);
   if (typeof v !== "object" || Array.isArray(v)) return { value: v };
   // Whitespace between JSON tokens may be a line break, which would split a JSONL line.
-  if (checked && text.indexOf("\n") === -1 && text.indexOf("\r") === -1) return new RawJson(text, v);
+  if (checked && v === parsed && text.indexOf("\n") === -1 && text.indexOf("\r") === -1) return new RawJson(text, v);
   return v;
 }
 
@@ -86,11 +94,14 @@ function statusFrom(span: SpanData, explicit: unknown): StatusValue {
 }
 
 function spanError(span: SpanData): string | undefined {
-  if (span.status.message) return span.status.message;
+  if (span.status.message) return redactValue(span.status.message);
   const ev = span.events?.find((e) => e.name === "exception");
   const msg = ev?.attributes?.["exception.message"];
-  return typeof msg === "string" ? msg : undefined;
+  return typeof msg === "string" ? redactValue(msg) : undefined;
 }
+
+/** Keys a workflow's metadata JSON may not set: type and identity come from the mapping. */
+const WORKFLOW_IDENTITY = new Set(["type", "workflow_id", "campaign_id"]);
 
 /** `flowcept.hostname`, else the resource's `host.name`, else the mapping default. */
 function hostnameOf(explicit: unknown, span: SpanData, defaults: MappingDefaults): string | undefined {
@@ -101,7 +112,7 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
   const meta = (jsonObjectAttr(attrs, ATTR.WORKFLOW) ?? {}) as JsonObject;
   const rec: Record<string, unknown> = { type: "workflow", workflow_id: strAttr(attrs, ATTR.WORKFLOW_ID) ?? traceIdToUuid(span.traceId) };
   put(rec, "campaign_id", strAttr(attrs, ATTR.CAMPAIGN_ID));
-  Object.assign(rec, meta);
+  for (const k of Object.keys(meta)) if (!WORKFLOW_IDENTITY.has(k)) setOwn(rec, k, meta[k]);
   put(rec, "name", (meta.name as string | undefined) ?? span.name);
   put(rec, "used", jsonObjectAttr(attrs, ATTR.USED));
   put(rec, "generated", jsonObjectAttr(attrs, ATTR.GENERATED));
@@ -111,7 +122,7 @@ function workflowRecord(span: SpanData, attrs: Attributes, defaults: MappingDefa
   put(rec, "ended_at", span.endTime);
   const status = statusOf(span, attrs);
   rec.status = status;
-  if (status === Status.ERROR) put(rec, "stderr", strAttr(attrs, ATTR.STDERR) ?? spanError(span));
+  if (status === Status.ERROR) put(rec, "stderr", textOrJsonValue(attrs[ATTR.STDERR]) ?? spanError(span));
   rec.utc_timestamp = span.endTime ?? span.startTime;
   return rec as RawWorkflowRecord;
 }
@@ -130,7 +141,7 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
     const v = attrs[key];
     if (v === undefined) continue;
     if (!key.startsWith("flowcept.")) {
-      if (!ours) (foreign ??= {})[key] = (Array.isArray(v) ? [...v] : v) as JsonValue;
+      if (!ours) setOwn((foreign ??= {}), key, isSecretName(key) ? REDACTED : typeof v === "string" ? redactValue(v) : Array.isArray(v) ? redactJson([...v]) : v);
       continue;
     }
     switch (key) {
@@ -199,17 +210,17 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   return rec as RawTaskRecord;
 }
 
-/** stdout/stderr may be text or a JSON object (Flowcept allows both). */
+/** stdout/stderr may be text or a JSON object (Flowcept allows both); redacted either way. */
 function textOrJsonValue(v: unknown): string | JsonObject | undefined {
   if (typeof v !== "string") return undefined;
   if (v.startsWith("{")) {
     try {
-      return JSON.parse(v) as JsonObject;
+      return redactJson(JSON.parse(v) as JsonObject);
     } catch {
-      return v;
+      return redactValue(v);
     }
   }
-  return v;
+  return redactValue(v);
 }
 
 /**

@@ -51,6 +51,8 @@ const ID_FIELD: Record<string, [CollectionName, string]> = {
   object: ["objects", "object_id"],
 };
 const TYPES = Object.keys(ID_FIELD);
+/** mingo's defaults run `$where` / `$function` code; queries here never do. */
+const QUERY_OPTIONS = { scriptEnabled: false };
 const SLOTS = TYPES.map((t) => ID_FIELD[t]!);
 
 /** Queries over the JSONL local store, merged by id as MongoDB would store it. */
@@ -89,7 +91,7 @@ export class LocalQueryBackend implements QueryBackend {
     const localFilter = mapTimeValues(filter, dateToSeconds);
     let query: Query;
     try {
-      query = new Query(localFilter, {});
+      query = new Query(localFilter, QUERY_OPTIONS);
     } catch (err) {
       throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
     }
@@ -113,7 +115,7 @@ export class LocalQueryBackend implements QueryBackend {
     }
     let rows: Record<string, unknown>[] = matched;
     if (sort || limit || projection) {
-      let cursor = new Query({}, {}).find<Record<string, unknown>>(matched, projection);
+      let cursor = new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(matched, projection);
       if (sort) cursor = cursor.sort(sort);
       if (limit) cursor = cursor.limit(limit);
       rows = cursor.all();

@@ -6,11 +6,33 @@ import { isPlainObject } from "../util/plain-object.js";
 const TIMES = new Set(TIME_FIELDS);
 const COLLECTIONS = new Set<string>(["tasks", "workflows", "agents", "objects"]);
 
-/** Throws unless `filter` is an object. */
+/** Operators that run code: refused on both backends (filters may come from a command line or a request). */
+const SCRIPT_OPERATORS = new Set(["$where", "$function", "$accumulator"]);
+
+/**
+ * Throws unless `filter` is an object, with no `__proto__` key or path
+ * segment (which would reach the prototype chain instead of a field) and no
+ * operator that runs code (`$where`, `$function`, `$accumulator`).
+ */
 export function checkFilter(filter: unknown): QueryFilter {
   if (filter === undefined || filter === null) return {};
   if (!isPlainObject(filter)) throw new FlowceptQueryError(`a query filter must be an object, got ${Array.isArray(filter) ? "an array" : typeof filter}`);
+  checkKeys(filter, 0);
   return filter;
+}
+
+function checkKeys(v: unknown, depth: number): void {
+  if (v === null || typeof v !== "object" || depth > 64) return;
+  if (Array.isArray(v)) {
+    for (const x of v) checkKeys(x, depth + 1);
+    return;
+  }
+  if (!isPlainObject(v)) return;
+  for (const k of Object.keys(v)) {
+    if (k.split(".").includes("__proto__")) throw new FlowceptQueryError(`a query filter cannot name "__proto__" (in ${JSON.stringify(k)})`);
+    if (SCRIPT_OPERATORS.has(k)) throw new FlowceptQueryError(`${k} is not allowed: query operators that run code are disabled`);
+    checkKeys(v[k], depth + 1);
+  }
 }
 
 /** Throws unless `name` is one of Flowcept's collections. */

@@ -16,12 +16,18 @@
  * - a getter that throws → `"[Thrown: message]"`;
  * - values whose JSON text would pass `maxBytes` are cut with an explicit
  *   marker; strings longer than `maxStringLength` likewise;
- * - values under secret-looking keys (password, token, secret, api_key, …) → `"[REDACTED]"`.
+ * - values under secret-looking keys (password, token, secret, api_key, …) → `"[REDACTED]"`,
+ *   and secret-shaped parts of strings hidden (the rule of `redact.ts`);
+ * - every key is kept as an own property, `__proto__` included.
+ *
+ * The result never shares an object with the input: it is a snapshot of the
+ * value at the time of the call.
  */
 import type { JsonObject, JsonValue } from "./records.js";
 import { errorMessage } from "../util/error-message.js";
-import { isSecretName, REDACTED } from "./redact.js";
+import { isSecretName, REDACTED, redactValue } from "./redact.js";
 import { isPlainObject } from "../util/plain-object.js";
+import { setOwn } from "../util/own-property.js";
 
 /** Limits of a conversion. */
 export interface JsonSafeLimits {
@@ -44,18 +50,6 @@ export const MAX_DEPTH = "[MaxDepth]";
 /** Key added to an object whose remaining keys were dropped by the size cap. */
 export const TRUNCATED_KEY = "__truncated__";
 
-const secretCache = new Map<string, boolean>();
-
-/** Whether values under this key are redacted (the rule of `redact.ts`, cached per key). */
-export function isSecretKey(key: string): boolean {
-  let v = secretCache.get(key);
-  if (v === undefined) {
-    v = isSecretName(key);
-    if (secretCache.size > 10_000) secretCache.clear();
-    secretCache.set(key, v);
-  }
-  return v;
-}
 
 const instanceIds = new WeakMap<object, number>();
 let nextInstanceId = 1;
@@ -88,7 +82,8 @@ class Converter {
     this.budget = limits.maxBytes;
   }
 
-  string(s: string): string {
+  string(text: string): string {
+    const s = redactValue(text);
     const max = Math.min(this.limits.maxStringLength, Math.max(this.budget - 2, 0));
     if (s.length <= max) {
       this.budget -= s.length + 2;
@@ -103,7 +98,7 @@ class Converter {
       case "string":
         return this.string(v);
       case "number":
-        this.budget -= 8;
+        this.budget -= numberCost(v);
         if (Number.isFinite(v)) return v;
         return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
       case "boolean":
@@ -121,6 +116,13 @@ class Converter {
       default:
         return v === null ? null : this.object(v as object, depth);
     }
+  }
+
+  /** The rest of a record field's named values, from `start` on (see {@link toJsonFields}). */
+  fieldsFrom(o: Record<string, unknown>, keys: string[], start: number, out: JsonObject, budget: number, first: unknown): JsonObject {
+    this.ancestors.push(o);
+    this.budget = budget;
+    return this.plainFrom(o, keys, start, out, 0, first);
   }
 
   private object(o: object, depth: number): JsonValue {
@@ -206,30 +208,41 @@ class Converter {
     return out;
   }
 
-  private plain(o: Record<string, unknown>, depth: number): JsonObject {
-    const out: JsonObject = {};
-    const keys = Object.keys(o);
+  /** A plain object's own enumerable keys, each read once. */
+  plain(o: Record<string, unknown>, depth: number): JsonObject {
     this.budget -= 2;
-    for (let i = 0; i < keys.length; i++) {
+    return this.plainFrom(o, Object.keys(o), 0, {}, depth, NOT_READ);
+  }
+
+  /**
+   * Converts `keys[start…]` of `o` into `out`; `first`, when read already,
+   * is the value of `keys[start]` (so that no getter runs twice).
+   */
+  plainFrom(o: Record<string, unknown>, keys: string[], start: number, out: JsonObject, depth: number, first: unknown): JsonObject {
+    for (let i = start; i < keys.length; i++) {
       const key = keys[i]!;
       if (this.budget <= 0) {
         out[TRUNCATED_KEY] = `${keys.length - i} of ${keys.length} keys dropped by the size cap`;
         break;
       }
       this.budget -= key.length + 4;
-      if (isSecretKey(key)) {
-        out[key] = REDACTED;
-        continue;
+      let v: JsonValue | undefined;
+      if (isSecretName(key)) v = REDACTED;
+      else {
+        let item: unknown;
+        if (i === start && first !== NOT_READ) item = first;
+        else {
+          try {
+            item = o[key];
+          } catch (err) {
+            item = `[Thrown: ${errorMessage(err)}]`;
+          }
+        }
+        v = this.value(item, depth + 1);
       }
-      let item: unknown;
-      try {
-        item = o[key];
-      } catch (err) {
-        out[key] = this.string(`[Thrown: ${errorMessage(err)}]`);
-        continue;
-      }
-      const v = this.value(item, depth + 1);
-      if (v !== undefined) out[key] = v;
+      if (v === undefined) continue;
+      if (key === "__proto__") setOwn(out, key, v);
+      else out[key] = v;
     }
     return out;
   }
@@ -269,6 +282,12 @@ class Converter {
 }
 
 const NO_METHOD = Symbol("no-method");
+const NOT_READ = Symbol("not-read");
+
+/** JSON length allowed for a value: small integers are short, other numbers take up to 24 characters. */
+function numberCost(v: unknown): number {
+  return typeof v === "number" && (v | 0) === v && v < 1e6 && v > -1e6 ? 7 : typeof v === "number" ? 24 : 5;
+}
 
 /** Converts any value to a JSON-safe value. Never throws; `undefined` becomes `null`. */
 export function toJsonSafe(value: unknown, limits: JsonSafeLimits = DEFAULT_LIMITS): JsonValue {
@@ -290,21 +309,41 @@ export function toJsonObject(obj: Record<string, unknown>, limits: JsonSafeLimit
   return v !== null && typeof v === "object" && !Array.isArray(v) ? v : { value: v };
 }
 
+/**
+ * {@link toJsonObject} of an object known to be plain (the named values a
+ * task call produces): the shortest path, for the capture hot paths. Always
+ * a new object. Never throws.
+ */
+export function toJsonFields(obj: Record<string, unknown>, limits: JsonSafeLimits = DEFAULT_LIMITS): JsonObject {
+  try {
+    // Finite numbers, booleans, null and short strings are copied here; the first other value hands the rest to a Converter.
+    const keys = Object.keys(obj);
+    const out: JsonObject = {};
+    let budget = limits.maxBytes - 2;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (budget - key.length - 24 <= 0 || key === "__proto__" || isSecretName(key)) return new Converter(limits).fieldsFrom(obj, keys, i, out, budget, NOT_READ);
+      let v: unknown;
+      try {
+        v = obj[key];
+      } catch (err) {
+        return new Converter(limits).fieldsFrom(obj, keys, i, out, budget, `[Thrown: ${errorMessage(err)}]`);
+      }
+      if (v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) {
+        out[key] = v;
+        budget -= key.length + 4 + numberCost(v);
+      } else if (typeof v === "string" && v.length <= limits.maxStringLength && v.length + key.length + 8 < budget) {
+        out[key] = redactValue(v);
+        budget -= key.length + v.length + 6;
+      } else if (v !== undefined) return new Converter(limits).fieldsFrom(obj, keys, i, out, budget, v);
+    }
+    return out;
+  } catch (err) {
+    return { error: `[Unconvertible: ${errorMessage(err)}]` };
+  }
+}
+
 /** `JSON.stringify(toJsonSafe(value))`. Never throws. */
 export function safeStringify(value: unknown, limits: JsonSafeLimits = DEFAULT_LIMITS): string {
   return JSON.stringify(toJsonSafe(value, limits));
-}
-
-/** Whether a value can be stored as is (no conversion needed): finite numbers, booleans, null, short strings. */
-export function isSimpleValue(v: unknown, maxStringLength = DEFAULT_LIMITS.maxStringLength): boolean {
-  switch (typeof v) {
-    case "number":
-      return Number.isFinite(v);
-    case "boolean":
-      return true;
-    case "string":
-      return v.length <= maxStringLength;
-    default:
-      return v === null;
-  }
 }

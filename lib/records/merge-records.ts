@@ -1,3 +1,4 @@
+import { setOwn } from "../util/own-property.js";
 import { isTerminalStatus, type FlowceptRecord } from "./records.js";
 import { isPlainObject } from "../util/plain-object.js";
 
@@ -33,7 +34,7 @@ export function mergeRecord<T extends FlowceptRecord>(earlier: T, later: Flowcep
     } else if (key === "started_at" && typeof prev === "number" && typeof value === "number") {
       out[key] = Math.min(prev, value);
     } else {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out as T;

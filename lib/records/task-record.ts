@@ -1,4 +1,5 @@
 import { nowSeconds } from "./clock.js";
+import { redactValue } from "./redact.js";
 import type { TaskRecord } from "./records.js";
 
 /** The fields of a task record, any of which may be undefined. */
@@ -23,8 +24,8 @@ export function taskRecord(f: TaskFields, extra?: Record<string, unknown>): Task
   if (f.ended_at != null) rec.ended_at = f.ended_at;
   if (f.submitted_at != null) rec.submitted_at = f.submitted_at;
   if (f.status != null) rec.status = f.status;
-  if (f.stdout != null) rec.stdout = f.stdout;
-  if (f.stderr != null) rec.stderr = f.stderr;
+  if (f.stdout != null) rec.stdout = typeof f.stdout === "string" ? redactValue(f.stdout) : f.stdout;
+  if (f.stderr != null) rec.stderr = typeof f.stderr === "string" ? redactValue(f.stderr) : f.stderr;
   if (f.parent_task_id != null) rec.parent_task_id = f.parent_task_id;
   if (f.group_id != null) rec.group_id = f.group_id;
   if (f.subtype != null) rec.subtype = f.subtype;

@@ -17,6 +17,7 @@ import {
   type SettingsOverrides,
 } from "./settings.js";
 import { errorMessage } from "../util/error-message.js";
+import { configureRedaction } from "../records/redact.js";
 
 let cached: FlowceptSettings | undefined;
 let cachedEnv: string | undefined;
@@ -82,6 +83,7 @@ export function getSettings(): FlowceptSettings {
     s = path ? readSettingsFile(path, defaultSettings(), warnings) : defaultSettings();
     s = mergeSettings(s, envOverrides(), "environment", warnings);
     for (const o of programmatic) s = mergeSettings(s, o, "configure()");
+    applyRedaction(s, path ?? "configure()");
   } catch (err) {
     failure = { env: envPath, error: err };
     throw err;
@@ -92,6 +94,17 @@ export function getSettings(): FlowceptSettings {
   cachedEnv = envPath;
   generation++;
   return s;
+}
+
+/** Makes the settings' extra redaction patterns the ones in force. Throws {@link FlowceptSettingsError} for an invalid pattern. */
+function applyRedaction(s: FlowceptSettings, source: string): void {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  try {
+    configureRedaction({ keyPatterns: list(s.redaction?.key_patterns), valuePatterns: list(s.redaction?.value_patterns) });
+  } catch (err) {
+    configureRedaction({});
+    throw new FlowceptSettingsError(errorMessage(err), source, "redaction");
+  }
 }
 
 /**
@@ -110,6 +123,11 @@ export function getSettingsSafe(): FlowceptSettings {
       diag.error(`flowcept: ${errorMessage(err)}; capture uses default settings until the file is fixed`);
       let s = defaultSettings();
       for (const o of programmatic) s = mergeSettings(s, o, "configure()");
+      try {
+        applyRedaction(s, "configure()");
+      } catch (e) {
+        diag.error(`flowcept: ${errorMessage(e)}`);
+      }
       f.fallback = s;
       generation++;
     }

@@ -95,6 +95,13 @@ export interface FlowceptSettings {
     user: string | null;
   };
   extra_metadata: Record<string, unknown>;
+  /** Extends the built-in redaction rule (see `records/redact.ts` and the README). */
+  redaction: {
+    /** Regular expressions (case-insensitive): keys, parameters and variables whose names match are secret. */
+    key_patterns: string[];
+    /** Regular expressions: their matches are hidden in every recorded string. */
+    value_patterns: string[];
+  };
   adapters: Record<string, Record<string, unknown>>;
   /**
    * Where Flowcept's own messages go when the application installed no OTel
@@ -196,6 +203,7 @@ export function defaultSettings(): FlowceptSettings {
     sys_metadata: { environment_id: null },
     experiment: { user: null },
     extra_metadata: {},
+    redaction: { key_patterns: [], value_patterns: [] },
     adapters: {},
     log: { log_path: "default", log_stream_level: "warning", log_file_level: "disable" },
     otel: { io_max_bytes: 8192, exit_timeout_ms: 1000 },

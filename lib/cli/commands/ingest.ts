@@ -53,6 +53,19 @@ export async function runIngestService(options: OtlpIngestServerOptions, io: Cli
   });
 }
 
+interface IngestFlags {
+  host: string;
+  port: number;
+  token?: string;
+  maxBodyBytes: number;
+  maxInFlightRecords: number;
+  maxSpansPerRequest: number;
+  maxBytesInFlight: number;
+  maxConnections: number;
+  headersTimeout: number;
+  requestTimeout: number;
+}
+
 /** Adds the `ingest` command to a commander program (the `flowcept-otel` CLI). */
 export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Command {
   return program
@@ -60,10 +73,15 @@ export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Comm
     .description("receive OTLP/HTTP traces (e.g. from an OTel Collector) and store them as Flowcept records in MongoDB or the local store")
     .option("--host <host>", "interface to bind (0.0.0.0 for all)", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 4318)
-    .option("--token <token>", "require `Authorization: Bearer <token>` (default: $FLOWCEPT_INGEST_TOKEN)")
+    .option("--token <token>", "require `Authorization: Bearer <token>`; prefer $FLOWCEPT_INGEST_TOKEN (command lines are visible to other users)")
     .option("--max-body-bytes <n>", "largest request body, compressed or not", parsePositive, 16 * 1024 * 1024)
     .option("--max-in-flight-records <n>", "records waiting for the store before senders get 429", parsePositive, 100_000)
-    .action(async (opts: { host: string; port: number; token?: string; maxBodyBytes: number; maxInFlightRecords: number }, cmd: Command) => {
+    .option("--max-spans-per-request <n>", "spans one request may hold (413 above)", parsePositive, 100_000)
+    .option("--max-bytes-in-flight <n>", "request body bytes held at once across requests (429 above)", parsePositive, 64 * 1024 * 1024)
+    .option("--max-connections <n>", "open connections at most", parsePositive, 256)
+    .option("--headers-timeout <ms>", "time a client has to send the request headers", parsePositive, 10_000)
+    .option("--request-timeout <ms>", "time a client has to send a whole request", parsePositive, 60_000)
+    .action(async (opts: IngestFlags, cmd: Command) => {
       const settingsPath = cmd.optsWithGlobals<{ settings?: string }>().settings;
       if (settingsPath) process.env.FLOWCEPT_SETTINGS_PATH = resolve(settingsPath);
       await runIngestService(
@@ -73,6 +91,11 @@ export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Comm
           token: opts.token ?? (process.env.FLOWCEPT_INGEST_TOKEN || undefined),
           maxBodyBytes: opts.maxBodyBytes,
           maxInFlightRecords: opts.maxInFlightRecords,
+          maxSpansPerRequest: opts.maxSpansPerRequest,
+          maxBytesInFlight: opts.maxBytesInFlight,
+          maxConnections: opts.maxConnections,
+          headersTimeoutMillis: opts.headersTimeout,
+          requestTimeoutMillis: opts.requestTimeout,
         },
         io,
       );

@@ -20,8 +20,8 @@ interface Service {
 }
 
 /** Starts `flowcept-otel ingest` in `cwd` and waits for its address. */
-async function startService(cwd: string, args: string[] = []): Promise<Service> {
-  const child = spawn(process.execPath, [MAIN, "ingest", "--port", "0", ...args], { cwd, env: { ...process.env, HOME: cwd, FLOWCEPT_SETTINGS_PATH: "" }, stdio: ["ignore", "pipe", "pipe"] });
+async function startService(cwd: string, args: string[] = [], env: Record<string, string> = {}): Promise<Service> {
+  const child = spawn(process.execPath, [MAIN, "ingest", "--port", "0", ...args], { cwd, env: { ...process.env, HOME: cwd, FLOWCEPT_SETTINGS_PATH: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
@@ -100,6 +100,18 @@ describe("flowcept-otel ingest (the service process)", function () {
     expect((await post(`${service.url}/v1/traces`, body, { ...PROTO, authorization: "Bearer t0k" })).status).to.equal(200);
     expect((await post(`${service.url}/v1/traces`, await sampleBody(100), { ...PROTO, authorization: "Bearer t0k" })).status).to.equal(413);
     service.child.kill("SIGINT");
+    expect(await service.exited).to.equal(0);
+  });
+
+  it("takes the token from FLOWCEPT_INGEST_TOKEN (any case of `bearer`) and the limit flags", async () => {
+    service = await startService(dir, ["--max-spans-per-request", "3", "--max-bytes-in-flight", "1000000", "--max-connections", "8", "--headers-timeout", "5000", "--request-timeout", "9000"], { FLOWCEPT_INGEST_TOKEN: "t0k" });
+    const auth = { ...PROTO, authorization: "bearer t0k" };
+    expect((await post(`${service.url}/v1/traces`, await sampleBody(3), auth)).status).to.equal(200);
+    const over = await post(`${service.url}/v1/traces`, await sampleBody(4), auth);
+    expect(over.status).to.equal(413);
+    expect(over.body.toString()).to.include("more than 3 spans");
+    expect((await post(`${service.url}/v1/traces`, await sampleBody(1), PROTO)).status).to.equal(401);
+    service.child.kill("SIGTERM");
     expect(await service.exited).to.equal(0);
   });
 

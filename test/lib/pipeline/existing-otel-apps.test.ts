@@ -82,9 +82,10 @@ describe("existing OTel apps: FlowceptSpanProcessor on spans of other instrument
     });
     const provider = new BasicTracerProvider({ spanProcessors: [proc] });
     provider.getTracer("db").startSpan("login", { attributes: { user: "ana", password: "hunter2" } }).end();
-    provider.getTracer("db").startSpan("boom", { attributes: { password: "kept" } }).end();
+    provider.getTracer("db").startSpan("boom", { attributes: { note: "kept", password: "hunter2" } }).end();
     await proc.forceFlush();
-    expect(exp.records.map((r) => r.used)).to.deep.equal([{ user: "ana", password: "***" }, { password: "kept" }]);
+    // The built-in rule has already hidden the password when the mask runs, and still does when the mask throws.
+    expect(exp.records.map((r) => r.used)).to.deep.equal([{ user: "ana", password: "***" }, { note: "kept", password: "[REDACTED]" }]);
     await proc.shutdown();
     await provider.shutdown();
   });

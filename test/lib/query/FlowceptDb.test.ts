@@ -139,6 +139,19 @@ function sameOn(name: string, setup: () => Promise<{ backend: QueryBackend; clea
       await fails(db.taskQuery([] as never), /filter must be an object/);
       await fails(db.exportQuery({}, { path: join(dir, "x"), format: "xml" as never }), /unknown export format/);
     });
+
+    it("refuses a __proto__ filter (which matched every record) and operators that run code", async () => {
+      const fails = async (filter: unknown, pattern: RegExp): Promise<void> => {
+        const err = await db.taskQuery(filter as never).then(() => undefined, (e: unknown) => e);
+        expect(err, JSON.stringify(filter)).to.be.instanceOf(FlowceptQueryError);
+        expect((err as Error).message).to.match(pattern);
+      };
+      await fails(JSON.parse('{"__proto__": {"status": "NOPE"}}'), /__proto__/);
+      await fails(JSON.parse('{"$or": [{"used.__proto__.x": 1}]}'), /__proto__/);
+      await fails({ $where: "this.status == 'ERROR'" }, /\$where is not allowed/);
+      await fails({ $expr: { $function: { body: "function () { return true }", args: [], lang: "js" } } }, /\$function is not allowed/);
+      expect(await db.taskQuery({ status: "NOPE" })).to.deep.equal([]);
+    });
   });
 }
 
