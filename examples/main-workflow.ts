@@ -4,6 +4,7 @@
  * captured workflow read back from that store.
  *
  *   npm start
+ *   node dist/examples/main-workflow.js --lr 0.05   # another learning rate: compare the runs with `flowcept-otel diff`
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Flowcept, FlowceptLoop, FlowceptTask, flowceptTask, lightweightFlowceptTask, type TaskRecord, type WorkflowRecord } from "flowcept-otel";
@@ -36,8 +37,11 @@ const validate = flowceptTask(function validate(loss: number) {
   return { accepted: true };
 });
 
+const lrFlag = process.argv.indexOf("--lr");
+const lr = lrFlag === -1 ? 0.1 : Number(process.argv[lrFlag + 1]);
+
 const workflowId = await Flowcept.run(
-  { workflowName: "example_pipeline", workflowSubtype: "ml_workflow", workflowArgs: { epochs: 5, lr: 0.1 } },
+  { workflowName: "example_pipeline", workflowSubtype: "ml_workflow", workflowArgs: { epochs: 5, lr } },
   async (fc) => {
     // A custom task: work that is not one function call.
     const download = new FlowceptTask({ activityId: "download", used: { url: "https://example.org/data.csv" } });
@@ -50,7 +54,7 @@ const workflowId = await Flowcept.run(
     // A loop: each epoch is an iteration task with what it produced.
     const epochs = new FlowceptLoop(5, { loopName: "epochs", itemName: "epoch" });
     for (const epoch of epochs) {
-      const loss = await trainStep(epoch, 0.1);
+      const loss = await trainStep(epoch, lr);
       epochs.endIter({ loss });
       try {
         validate(loss);
@@ -71,5 +75,6 @@ const tasks = records.filter((r): r is TaskRecord => r.type === "task");
 process.stdout.write(`${formatWorkflowSummary(summarizeWorkflow(workflow, tasks, workflowId, path))}\n`);
 process.stdout.write(
   `\nOne JSON record per line (Flowcept's format); every run is appended. Query it with\n` +
-    `  npx flowcept-otel workflows\n  npx flowcept-otel show ${workflowId}\n  npx flowcept-otel query '{"status": "ERROR"}'\n`,
+    `  npx flowcept-otel workflows\n  npx flowcept-otel show ${workflowId}\n  npx flowcept-otel query '{"status": "ERROR"}'\n` +
+    `  npx flowcept-otel lineage --workflow-id ${workflowId}\n  npx flowcept-otel report ${workflowId} --format html --out report.html\n`,
 );

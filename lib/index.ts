@@ -4,7 +4,8 @@
  * processor and registration, settings, reading the local store, and the
  * record types. Library instrumentations and file observers are at
  * `flowcept-otel/instrumentations`, exporters and the OTLP ingest service at
- * `flowcept-otel/exporters`, the query backends at `flowcept-otel/query`.
+ * `flowcept-otel/exporters`, the query backends, lineage and run diffs at
+ * `flowcept-otel/query`.
  */
 import { provideInterceptors } from "./capture/interceptors.js";
 import { lazyModule } from "./util/lazy-module.js";
@@ -46,6 +47,8 @@ export type { FlowceptSettings, SettingsOverrides, ModelInstrumentationSettings,
 export type { ReadBufferOptions } from "../exporters/jsonl/buffer-file.js";
 export type { FlowceptDb } from "./query/FlowceptDb.js";
 export { FlowceptQueryError } from "./query/query-types.js";
+export { ReportError } from "./report/render-svg.js";
+export type { GenerateReportOptions, ReportResult } from "./report/generate-report.js";
 export type { QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName } from "./query/query-types.js";
 
 export { Status } from "./records/records.js";

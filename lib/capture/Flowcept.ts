@@ -14,6 +14,7 @@ import { CaptureSpan } from "./CaptureSpan.js";
 import { getSettings, getSettingsSafe, settingsGeneration } from "../settings/settings-loader.js";
 import type { FlowceptDb } from "../query/FlowceptDb.js";
 import { lazyModule } from "../util/lazy-module.js";
+import type { GenerateReportOptions, ReportResult } from "../report/generate-report.js";
 import { spanToRecord } from "../pipeline/span-to-record.js";
 import { nowSeconds } from "../records/clock.js";
 import { errorMessage } from "../util/error-message.js";
@@ -337,6 +338,21 @@ export class Flowcept {
   /** The seed's name for {@link Flowcept.readBufferFile}. */
   static readMessagesFile(path?: string, options?: ReadBufferOptions): FlowceptRecord[] {
     return Flowcept.readBufferFile(path, options);
+  }
+
+  /**
+   * A workflow's report, as Flowcept's `generate_report` makes it: the
+   * Markdown workflow card (`format: "md"`, Flowcept's `"markdown"`) or a
+   * self-contained HTML page with charts (`"html"`, which needs the optional
+   * packages `vega`, `vega-lite` and `@dagrejs/dagre`). Input: the configured
+   * store (default), `inputJsonlPath`, or `records`; `workflowId` picks the
+   * workflow (default the latest). Flowcept's argument names (`workflow_id`,
+   * `output_path`, `input_jsonl_path`, `report_type`, `print_markdown`) work
+   * too. Resolves to the report and where it was written.
+   */
+  static async generateReport(options: GenerateReportOptions = {}): Promise<ReportResult> {
+    const { generateReport } = await import("../report/generate-report.js");
+    return generateReport({ db: options.inputJsonlPath ?? options.input_jsonl_path ?? options.records ? undefined : Flowcept.db, ...options });
   }
 }
 

@@ -18,10 +18,13 @@ import { asCliError, logWarningsTo, PROCESS_IO, type CliIo } from "./cli-context
 import { addCompletionCommand } from "./commands/completion.js";
 import { VERSION } from "../process/version.js";
 import { addCheckCommand } from "./commands/check.js";
+import { addDiffCommand } from "./commands/diff.js";
 import { addIngestCommand } from "./commands/ingest.js";
+import { addLineageCommand } from "./commands/lineage.js";
 import { addInitSettingsCommand } from "./commands/init-settings.js";
 import { addQueryCommand } from "./commands/query.js";
 import { addReplayCommand } from "./commands/replay.js";
+import { addReportCommand } from "./commands/report.js";
 import { addShowCommand } from "./commands/show.js";
 import { addTasksCommand } from "./commands/tasks.js";
 import { addWatchCommand } from "./commands/watch.js";
@@ -47,6 +50,9 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
   addWorkflowsCommand(program, io);
   addShowCommand(program, io);
   addTasksCommand(program, io);
+  addLineageCommand(program, io);
+  addDiffCommand(program, io);
+  addReportCommand(program, io);
   addIngestCommand(program, io);
   addWatchCommand(program, io);
   addReplayCommand(program, io);

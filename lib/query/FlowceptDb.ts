@@ -11,6 +11,12 @@ import { lazyModule } from "../util/lazy-module.js";
 import { checkCollection, checkFilter } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionQueryOptions, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
 import { getSettings } from "../settings/settings-loader.js";
+import { LineageRuleError, lineageRule, ruleFingerprint, type LineageRule } from "./lineage-rule.js";
+import type { LineageGraph, LineageOptions } from "./lineage-types.js";
+import { walkLineage, type LineageSource } from "./lineage-walk.js";
+import { LocalLineageSource } from "./LocalLineageSource.js";
+import { queryLineageSource } from "./query-lineage-source.js";
+import { diffWorkflows, type DiffOptions, type WorkflowDiff, type WorkflowRun } from "./workflow-diff.js";
 
 const localBackend = lazyModule<typeof import("./LocalQueryBackend.js")>("./LocalQueryBackend.js", import.meta.url);
 const mongoBackend = lazyModule<typeof import("./MongoQueryBackend.js")>("./MongoQueryBackend.js", import.meta.url);
@@ -60,6 +66,7 @@ export class FlowceptDb {
   /** Where queries run. */
   readonly backend: QueryBackend;
   private readonly currentWorkflowId: () => string | undefined;
+  private localLineage: { fingerprint: string; source: LocalLineageSource } | undefined;
 
   constructor(options: FlowceptDbOptions) {
     this.backend = options.backend;
@@ -184,6 +191,61 @@ export class FlowceptDb {
     return rows.length;
   }
 
+  /**
+   * The lineage of a task, of a task's value under a key, of a value, or
+   * the graph of a whole workflow: tasks linked by control edges (parent
+   * task, loop) and dataflow edges (content one task generated and a later
+   * task used, by the lineage rule of `lineage-rule.ts`), walked upstream
+   * and/or downstream to `depth`. No node limit. On the local store the
+   * lineage index is kept beside the store and built when missing or out of
+   * date (`onProgress` reports it). Throws {@link FlowceptQueryError} for a
+   * start that is not there or bad options.
+   */
+  async lineage(options: LineageOptions): Promise<LineageGraph> {
+    let rule: LineageRule;
+    try {
+      rule = lineageRule(options.rule);
+    } catch (err) {
+      if (err instanceof LineageRuleError) throw new FlowceptQueryError(err.message);
+      throw err;
+    }
+    return walkLineage(await this.lineageSource(options, rule), options);
+  }
+
+  private async lineageSource(options: LineageOptions, rule: LineageRule): Promise<LineageSource> {
+    if (this.backend.kind !== "local") return queryLineageSource(this.backend, options, rule);
+    const fingerprint = ruleFingerprint(rule);
+    const kept = this.localLineage;
+    if (kept && kept.fingerprint === fingerprint && (await kept.source.isCurrent())) return kept.source;
+    const path = (this.backend as QueryBackend & { path: string }).path;
+    try {
+      const source = await LocalLineageSource.open({ path, rule, onProgress: options.onProgress });
+      this.localLineage = { fingerprint, source };
+      return source;
+    } catch (err) {
+      throw new FlowceptQueryError(`cannot read the local store ${path}: ${errorMessage(err)}`);
+    }
+  }
+
+  /** A workflow's record (when the store has one) and its tasks. Throws {@link FlowceptQueryError} when the store has neither. */
+  async workflowRun(workflowId: string): Promise<WorkflowRun> {
+    const workflow = await this.getWorkflow(workflowId);
+    const tasks = await this.taskQuery({ workflow_id: workflowId }, { sort: { started_at: 1 } });
+    if (!workflow && !tasks.length) throw new FlowceptQueryError(`no workflow ${JSON.stringify(workflowId)} in ${this.describe()}`);
+    return { workflow, tasks, workflowId };
+  }
+
+  /**
+   * What changed from run `a` to run `b`: tasks matched by activity and
+   * position (iterations by index), with their differences in used,
+   * generated, status, duration (with ratios) and telemetry summary;
+   * per-activity counts and mean durations; and the workflows' arguments,
+   * versions, machine, environment and settings.
+   */
+  async diffWorkflows(a: string, b: string, options: DiffOptions = {}): Promise<WorkflowDiff> {
+    return diffWorkflows(await this.workflowRun(a), await this.workflowRun(b), options);
+  }
+
   /** Where this query API reads from: the local store's path or the MongoDB server (credentials removed). */
   describe(): string {
     return this.backend.describe();
@@ -191,6 +253,7 @@ export class FlowceptDb {
 
   /** Releases the backend (closes the MongoDB connection). */
   close(): Promise<void> {
+    this.localLineage = undefined;
     return this.backend.close();
   }
 }
