@@ -194,3 +194,17 @@ export function progress(io: CliIo, label: string, minTotal = 0, unit: (n: numbe
     io.err(`\r\x1b[K${label}: ${unit(done)}${total !== undefined ? ` of ${unit(total)}` : ""}`);
   };
 }
+
+/**
+ * Progress of an operation made of steps, as lineage reports it
+ * (`(step, done, total)`): a progress line per step, in MB for the steps
+ * that read a store (`indexing …`), shown for big enough work only.
+ */
+export function stepProgress(io: CliIo): (step: string, done: number, total: number) => void {
+  const lines = new Map<string, (done: number, total?: number) => void>();
+  return (step, done, total) => {
+    let line = lines.get(step);
+    if (!line) lines.set(step, (line = step.startsWith("indexing ") ? progress(io, step, PROGRESS_MIN_BYTES, megabytes) : progress(io, step, 10_000)));
+    line(done, total);
+  };
+}

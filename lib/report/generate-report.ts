@@ -116,8 +116,8 @@ async function figures(data: ReportData): Promise<CardFigures> {
 
 /**
  * Makes the report of a workflow (see {@link GenerateReportOptions}).
- * Throws {@link ReportError} for inputs it cannot use, a missing chart
- * package (HTML only) or a file it cannot write.
+ * Throws {@link ReportError} for inputs it cannot use or a file it cannot
+ * write, and `MissingPeerError` when an HTML report's chart package is missing.
  */
 export async function generateReport(options: GenerateReportOptions = {}): Promise<ReportResult> {
   const reportType = options.reportType ?? options.report_type ?? "workflow_card";

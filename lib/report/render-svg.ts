@@ -4,12 +4,12 @@
  * by `@dagrejs/dagre`. The three are optional peers, loaded on first use.
  */
 import { diag } from "@opentelemetry/api";
-import { errorMessage } from "../util/error-message.js";
+import { optionalPeerImport } from "../util/optional-peer.js";
 
 /** The packages the HTML report draws with. */
 export const CHART_PACKAGES = ["vega", "vega-lite", "@dagrejs/dagre"] as const;
 
-/** A report that cannot be made: a missing optional package, an unwritable file, no such workflow. */
+/** A report that cannot be made: inputs it cannot use, no such workflow, an unwritable file. (A missing chart package is a `MissingPeerError`.) */
 export class ReportError extends Error {
   override readonly name = "ReportError";
 }
@@ -18,25 +18,14 @@ type Vega = typeof import("vega");
 type VegaLite = typeof import("vega-lite");
 type Dagre = typeof import("@dagrejs/dagre");
 
-async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
-  try {
-    return await importer();
-  } catch (err) {
-    throw new ReportError(`the HTML report draws its charts with the optional packages ${CHART_PACKAGES.join(", ")}; ${name} cannot be loaded (${errorMessage(err)}). Install them: npm install ${CHART_PACKAGES.join(" ")}`);
-  }
-}
+const FEATURE = `the HTML report (which draws its charts with ${CHART_PACKAGES.join(", ")})`;
+const vega = optionalPeerImport<Vega>("vega", FEATURE, () => import("vega"));
+const vegaLite = optionalPeerImport<VegaLite>("vega-lite", FEATURE, () => import("vega-lite"));
+const dagre = optionalPeerImport<Dagre>("@dagrejs/dagre", FEATURE, () => import("@dagrejs/dagre"));
 
-let libs: Promise<{ vega: Vega; vegaLite: VegaLite; dagre: Dagre }> | undefined;
-
-/** Loads the chart packages once. Rejects with {@link ReportError} naming what to install. */
-export function chartLibraries(): Promise<{ vega: Vega; vegaLite: VegaLite; dagre: Dagre }> {
-  libs ??= (async () => ({
-    vega: await load("vega", () => import("vega")),
-    vegaLite: await load("vega-lite", () => import("vega-lite")),
-    dagre: await load("@dagrejs/dagre", () => import("@dagrejs/dagre")),
-  }))();
-  libs.catch(() => (libs = undefined));
-  return libs;
+/** The chart packages, loaded once. Rejects with `MissingPeerError` naming the first one missing. */
+export async function chartLibraries(): Promise<{ vega: Vega; vegaLite: VegaLite; dagre: Dagre }> {
+  return { vega: await vega(), vegaLite: await vegaLite(), dagre: await dagre() };
 }
 
 const logger = {
@@ -55,9 +44,9 @@ const logger = {
 
 /** A Vega-Lite specification as an SVG document. */
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const { vega, vegaLite } = await chartLibraries();
-  const compiled = vegaLite.compile(spec as never, { logger: logger as never }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", logger: logger as never });
+  const { vega: v, vegaLite: vl } = await chartLibraries();
+  const compiled = vl.compile(spec as never, { logger: logger as never }).spec;
+  const view = new v.View(v.parse(compiled), { renderer: "none", logger: logger as never });
   try {
     return await view.toSVG();
   } finally {

@@ -45,6 +45,20 @@ export function optionalPeer<T>(pkg: string, feature: string): () => T {
   };
 }
 
+/**
+ * `pkg` imported on first call, for packages that only `import()` can load
+ * (ES modules with top-level await). Rejects with {@link MissingPeerError}
+ * when it is not installed.
+ */
+export function optionalPeerImport<T>(pkg: string, feature: string, importer: () => Promise<T>): () => Promise<T> {
+  let mod: Promise<T> | undefined;
+  return () =>
+    (mod ??= importer().catch((err: unknown) => {
+      mod = undefined;
+      throw isMissing(err, pkg) ? new MissingPeerError(pkg, feature) : err;
+    }));
+}
+
 /** Whether `pkg` can be loaded from here. */
 export function peerInstalled(pkg: string): boolean {
   try {

@@ -21,7 +21,7 @@ export function addDiffCommand(program: Command, io: CliIo): void {
     .option("--duration-ratio <r>", "list a task whose duration changed by at least this factor (default 1.5)", parseRatio)
     .option("--max-tasks <n>", "list at most this many differing tasks in the table (default 50)", (v) => Math.max(0, Number.parseInt(v, 10) || 0))
     .action(async (refA: string, refB: string, o: { durationRatio?: number; maxTasks?: number }, cmd: Command) => {
-      await withDb(cmd, async (db, g) => {
+      await withDb(cmd, io, async (db, g) => {
         const a = await resolveWorkflow(db, refA);
         const b = await resolveWorkflow(db, refB);
         const diff = await db.diffWorkflows(a.id, b.id, { durationRatio: o.durationRatio });

@@ -9,9 +9,7 @@ import { lineageEdgeRows, lineageNodeRows, lineageToDot, lineageToMermaid } from
 import type { LineageDirection, LineageEdgeClass, LineageOptions } from "../../query/lineage-types.js";
 import type { LineageRule } from "../../query/lineage-rule.js";
 import { CliError } from "../CliError.js";
-import { parseLimit, printRecords, withDb, type CliIo } from "../cli-context.js";
-import { formatTime } from "../format.js";
-import { progressLine } from "../progress-line.js";
+import { parseLimit, printRecords, stepProgress, withDb, type CliIo } from "../cli-context.js";
 
 interface LineageCliOptions {
   value?: string;
@@ -85,21 +83,20 @@ link nothing. Examples:
         depth: o.depth,
         edges: o.edges,
         rule,
-        onProgress: progressLine(io),
+        onProgress: stepProgress(io),
       };
       if (o.value !== undefined) options.value = parseValue(o.value);
-      await withDb(cmd, async (db, g) => {
+      await withDb(cmd, io, async (db, g) => {
         const graph = await db.lineage(options);
         const format = g.json ? "json" : o.format;
         if (format === "json") io.out(`${JSON.stringify(graph, null, 2)}\n`);
         else if (format === "dot") io.out(lineageToDot(graph));
         else if (format === "mermaid") io.out(lineageToMermaid(graph));
         else {
-          const nodes = lineageNodeRows(graph).map((r) => ({ ...r, started_at: formatTime(r.started_at) }));
-          printRecords(io, g, nodes, ["depth", "side", "kind", "name", "id", "status", "started_at"]);
+          printRecords(io, g, lineageNodeRows(graph), ["depth", "side", "kind", "name", "id", "status", "started_at"], "no tasks");
           if (graph.edges.length) {
             io.out("\n");
-            printRecords(io, g, lineageEdgeRows(graph), ["from", "edge", "to"]);
+            printRecords(io, g, lineageEdgeRows(graph), ["from", "edge", "to"], "no edges");
           }
         }
       });

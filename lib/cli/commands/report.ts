@@ -7,8 +7,7 @@ import { Option, type Command } from "commander";
 import { ReportError } from "../../report/render-svg.js";
 import { generateReport } from "../../report/generate-report.js";
 import { CliError } from "../CliError.js";
-import { withDb, type CliIo } from "../cli-context.js";
-import { progressLine } from "../progress-line.js";
+import { stepProgress, withDb, type CliIo } from "../cli-context.js";
 import { resolveWorkflow } from "../workflow-ref.js";
 
 /** Adds `report` to the program. */
@@ -20,10 +19,10 @@ export function addReportCommand(program: Command, io: CliIo): void {
     .addOption(new Option("--format <format>", "md (the workflow card) or html (with charts)").choices(["md", "markdown", "html"]).default("md"))
     .option("--out <file>", "write the report to this file instead of printing it")
     .action(async (ref: string | undefined, o: { format: "md" | "markdown" | "html"; out?: string }, cmd: Command) => {
-      await withDb(cmd, async (db, g) => {
+      await withDb(cmd, io, async (db, g) => {
         const wf = await resolveWorkflow(db, ref);
         try {
-          const r = await generateReport({ db, workflowId: wf.id, format: o.format, outputPath: o.out, onProgress: progressLine(io) });
+          const r = await generateReport({ db, workflowId: wf.id, format: o.format, outputPath: o.out, onProgress: stepProgress(io) });
           if (o.out === undefined) io.out(r.content);
           else if (g.json) io.out(`${JSON.stringify({ output: r.output, format: r.format, workflow_id: r.workflow_id, tasks: r.tasks, activities: r.activities })}\n`);
           else io.out(`${r.format === "html" ? "HTML report" : "Workflow card"} of ${r.workflow_id} (${r.tasks} tasks, ${r.activities} activities) written to ${r.output}\n`);

@@ -73,7 +73,7 @@ describe("run diff", function () {
     const fit = d.tasks.find((x) => x.match === "fit#0")!;
     expect(fit.status).to.deep.equal({ a: "FINISHED", b: "ERROR" });
     expect(fit.duration_ratio).to.equal(28);
-    expect(formatWorkflowDiff(d)).to.contain("fit#0: status FINISHED → ERROR; duration 1.00 s → 28.00 s (×28)");
+    expect(formatWorkflowDiff(d)).to.contain("fit#0: status FINISHED → ERROR; duration 1.00 s → 28.0 s (×28)");
     expect(formatWorkflowDiff(d)).to.contain("Only in A: fit#1");
   });
 
