@@ -1,23 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { runCli, buildCli } from "../../../lib/cli/program.js";
 import type { LineageGraph } from "../../../lib/query/lineage-types.js";
+import { runCliProcess as cli } from "../../support/run-cli.js";
 
-const CLI = fileURLToPath(new URL("../../../lib/cli/main.js", import.meta.url));
 const WF = "0d0d0d0d-0000-4000-8000-00000000000d";
 const T = 1_800_000_000;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOWCEPT_MONGO_URI: "", MONGODB_URI: "" } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("flowcept-otel lineage", function () {
   this.timeout(30_000);

@@ -2,13 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { MongoRecordExporter } from "../../../exporters/mongo/MongoRecordExporter.js";
 import { FlowceptDb } from "../../../lib/query/FlowceptDb.js";
 import { LocalQueryBackend } from "../../../lib/query/LocalQueryBackend.js";
-import { MongoQueryBackend } from "../../../lib/query/MongoQueryBackend.js";
 import { FlowceptQueryError, type QueryBackend } from "../../../lib/query/query-types.js";
 import type { FlowceptRecord } from "../../../lib/records/records.js";
-import { startMongoTarget, type MongoTarget } from "../../support/mongo-target.js";
+import { mongoStoreWith } from "../../support/mongo-store.js";
 
 const W1 = "11111111-1111-4111-8111-111111111111";
 const W2 = "22222222-2222-4222-8222-222222222222";
@@ -165,21 +163,7 @@ sameOn("the local store", async () => {
   return { backend: new LocalQueryBackend({ path }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-let target: MongoTarget;
-sameOn("MongoDB", async () => {
-  target = await startMongoTarget();
-  const spill = mkdtempSync(join(tmpdir(), "flowcept-spill-"));
-  const exporter = new MongoRecordExporter({ uri: target.uri, dbName: target.dbName, spillDir: spill });
-  for (const m of messages()) await new Promise((r) => exporter.export([m], r));
-  await exporter.shutdown();
-  return {
-    backend: new MongoQueryBackend({ uri: target.uri, dbName: target.dbName }),
-    cleanup: async () => {
-      await target.close();
-      rmSync(spill, { recursive: true, force: true });
-    },
-  };
-});
+sameOn("MongoDB", () => mongoStoreWith(messages()));
 
 describe("LocalQueryBackend, reading a growing store", () => {
   it("reads only what was appended, merges it with what it had, and leaves a torn last line for later", async () => {

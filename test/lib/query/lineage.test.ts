@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { bufferFileFamily, readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
-import { MongoRecordExporter } from "../../../exporters/mongo/MongoRecordExporter.js";
 import { FlowceptDb } from "../../../lib/query/FlowceptDb.js";
 import { LocalQueryBackend } from "../../../lib/query/LocalQueryBackend.js";
 import { MongoQueryBackend } from "../../../lib/query/MongoQueryBackend.js";
@@ -16,6 +15,7 @@ import type { FlowceptRecord } from "../../../lib/records/records.js";
 import { valueId } from "../../../lib/query/lineage-rule.js";
 import { startMongoTarget } from "../../support/mongo-target.js";
 import { captureDiag } from "../telemetry/diag-capture.js";
+import { mongoStoreWith } from "../../support/mongo-store.js";
 
 const execFileAsync = promisify(execFile);
 const WF = "0a0a0a0a-0000-4000-8000-00000000000a";
@@ -297,20 +297,7 @@ onBoth("the local store", async () => {
   return { backend: new LocalQueryBackend({ path }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-onBoth("MongoDB", async () => {
-  const target = await startMongoTarget();
-  const spill = mkdtempSync(join(tmpdir(), "flowcept-spill-"));
-  const exporter = new MongoRecordExporter({ uri: target.uri, dbName: target.dbName, spillDir: spill });
-  await new Promise((r) => exporter.export(records(), r));
-  await exporter.shutdown();
-  return {
-    backend: new MongoQueryBackend({ uri: target.uri, dbName: target.dbName }),
-    cleanup: async () => {
-      await target.close();
-      rmSync(spill, { recursive: true, force: true });
-    },
-  };
-});
+onBoth("MongoDB", () => mongoStoreWith(records()));
 
 describe("the lineage index kept beside the local store", function () {
   this.timeout(30_000);
@@ -322,6 +309,18 @@ describe("the lineage index kept beside the local store", function () {
     writeFileSync(path, records().map((m) => JSON.stringify(m)).join("\n") + "\n");
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Answers the upstream of task c from a fresh query API (the right answer checked); resolves to the warnings logged. */
+  async function upstreamOfCWarnings(): Promise<string> {
+    const diag = captureDiag();
+    try {
+      const g = await new FlowceptDb({ backend: new LocalQueryBackend({ path }) }).lineage({ taskId: "c", direction: "upstream" });
+      expect(ids(g)).to.deep.equal(["a", "b", "c", "root"]);
+    } finally {
+      diag.restore();
+    }
+    return diag.warnings.join("\n");
+  }
 
   it("is built once, reused while the store is unchanged, and built again when the store grows", async () => {
     const db = new FlowceptDb({ backend: new LocalQueryBackend({ path }) });
@@ -345,27 +344,13 @@ describe("the lineage index kept beside the local store", function () {
     const file = `${path}.lineage-index`;
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 100));
-    const diag = captureDiag();
-    try {
-      const g = await new FlowceptDb({ backend: new LocalQueryBackend({ path }) }).lineage({ taskId: "c", direction: "upstream" });
-      expect(ids(g)).to.deep.equal(["a", "b", "c", "root"]);
-    } finally {
-      diag.restore();
-    }
-    expect(diag.warnings.join("\n")).to.match(/is truncated; building the lineage index again/);
+    expect(await upstreamOfCWarnings()).to.match(/is truncated; building the lineage index again/);
     expect(statSync(file).size).to.equal(bytes.length);
   });
 
   it("answers from memory, with a warning, when the index cannot be kept", async () => {
     mkdirSync(`${path}.lineage-index`); // a directory where the file should go
-    const diag = captureDiag();
-    try {
-      const g = await new FlowceptDb({ backend: new LocalQueryBackend({ path }) }).lineage({ taskId: "c", direction: "upstream" });
-      expect(ids(g)).to.deep.equal(["a", "b", "c", "root"]);
-    } finally {
-      diag.restore();
-    }
-    expect(diag.warnings.join("\n")).to.match(/cannot keep the lineage index at .*held in memory for this process only/);
+    expect(await upstreamOfCWarnings()).to.match(/cannot keep the lineage index at .*held in memory for this process only/);
   });
 
   it("skips corrupt lines, leaves a torn last line for later, and takes odd ids and wide records as they are", async () => {
