@@ -72,7 +72,9 @@ export function writeColumnsFile(path: string, header: Record<string, unknown>, 
   jsonBytes.copy(head, 12);
 
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w");
+  // A file created here, never one a link points at.
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, "wx");
   try {
     let at = 0;
     const put = (bytes: Uint8Array): void => {

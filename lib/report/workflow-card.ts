@@ -186,7 +186,8 @@ function infrastructure(w: Record<string, unknown>): ListItem[] {
     ["host_os", os || undefined],
     ["compute_hardware", hw.join("; ") || undefined],
     ["runtime_environment", runtime],
-    ["primary_software", `${str(w.flowcept_version) && !/^1\./.test(String(w.flowcept_version)) ? "flowcept-otel" : "Flowcept"} ${str(w.flowcept_version) ?? VERSION}`],
+    // A workflow recorded from Node.js names its runtime; Python Flowcept's do not.
+    ["primary_software", `${str(proc.node_version) ? "flowcept-otel" : "Flowcept"} ${str(w.flowcept_version) ?? VERSION}`],
   ];
   return items.filter(([, v]) => v !== undefined).map(([k, v]) => ({ text: `**${k}:** ${code(v!)}` }));
 }
