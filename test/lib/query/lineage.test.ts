@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -374,6 +374,17 @@ describe("the lineage index kept beside the local store", function () {
     await expectError(db.lineage({ taskId: "torn" }), /no task "torn"/);
     appendFileSync(path, "}\n");
     expect(ids(await db.lineage({ taskId: "torn", direction: "upstream" }))).to.deep.equal([odd, "torn"].sort());
+    await db.close();
+  });
+
+  it("writes the index through a file of its own, never through a link planted where its temporary file goes", async () => {
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, "keep me");
+    symlinkSync(victim, `${path}.lineage-index.${process.pid}.tmp`);
+    const db = new FlowceptDb({ backend: new LocalQueryBackend({ path }) });
+    expect(ids(await db.lineage({ taskId: "c", direction: "upstream" }))).to.deep.equal(["a", "b", "c", "root"]);
+    expect(readFileSync(victim, "utf8")).to.equal("keep me");
+    expect(statSync(`${path}.lineage-index`).size).to.be.greaterThan(1000);
     await db.close();
   });
 
