@@ -10,6 +10,7 @@ import { FlowceptDb } from "../../../lib/query/FlowceptDb.js";
 import { LocalQueryBackend } from "../../../lib/query/LocalQueryBackend.js";
 import { ReportError } from "../../../lib/report/render-svg.js";
 import { generateReport } from "../../../lib/report/generate-report.js";
+import { telemetrySpec } from "../../../lib/report/report-charts.js";
 import { CHILDREN, FIXTURES } from "../../support/paths.js";
 
 const run = promisify(execFile);
@@ -97,6 +98,21 @@ describe("workflow reports", function () {
     const html = await generateReport({ input_jsonl_path: PYTHON_STORE, format: "html" });
     expect(html.content).to.contain('data-figure="Telemetry over time"');
     expect(html.content).to.match(/CPU \(% of all cores\)|memory used \(GB\)/);
+  });
+
+  it("draws GPU readings over time when the snapshots have them, and telemetry only from tasks that have it", () => {
+    const snap = (cpu: number, used: number) => ({ cpu: { percent_all: cpu }, gpu: { gpu_0: { used: used * 1024 ** 2, temperature: 60 + cpu / 10 } } });
+    const spec = telemetrySpec([
+      { activity_id: "fit", started_at: 1, ended_at: 2, telemetry_at_start: snap(10, 500), telemetry_at_end: snap(90, 1500) },
+      { activity_id: "plain", started_at: 1.5, ended_at: 1.6 },
+    ]) as { data: { values: { metric: string; value: number; time: number }[] } };
+    const metrics = [...new Set(spec.data.values.map((p) => p.metric))];
+    expect(metrics).to.deep.equal(["CPU (% of all cores)", "GPU gpu_0 memory used (MB)", "GPU gpu_0 temperature (°C)"]);
+    expect(spec.data.values.filter((p) => p.metric === "GPU gpu_0 memory used (MB)").map((p) => [p.time, p.value])).to.deep.equal([
+      [0, 500],
+      [1000, 1500],
+    ]);
+    expect(telemetrySpec([{ activity_id: "plain", started_at: 1, ended_at: 2 }])).to.equal(undefined);
   });
 
   it("takes Flowcept's argument names and input modes, and refuses what it does not make", async () => {
