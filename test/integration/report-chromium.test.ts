@@ -5,7 +5,7 @@
  * Screenshots go to test-output/.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -74,7 +74,9 @@ describe("the HTML report in headless Chromium", function () {
 
   it("draws the report of a Python Flowcept buffer file", async () => {
     const html = join(dir, "python.html");
-    await run(process.execPath, [CLI, "report", "--format", "html", "--out", html, "--buffer-path", join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl")]);
+    const store = join(dir, "flowcept-1.0.3-offline.jsonl"); // a copy: lineage keeps its index beside the store
+    copyFileSync(join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl"), store);
+    await run(process.execPath, [CLI, "report", "--format", "html", "--out", html, "--buffer-path", store]);
     await render(html, "report-python-flowcept", ["Timeline of tasks (Gantt)", "Telemetry over time", "Duration distribution per activity"]);
   });
 });

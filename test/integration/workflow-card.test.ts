@@ -4,7 +4,7 @@
  * Flowcept wrote itself, and the example's store. The sections both cards
  * have are listed in docs/reports.md; the test keeps that list true.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,7 +63,8 @@ describe("the workflow card beside Python Flowcept's", function () {
   }
 
   it("has every section of Flowcept's card on a file Python Flowcept wrote, and the same workflow facts", async () => {
-    const store = join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl");
+    const store = join(dir, "flowcept-1.0.3-offline.jsonl"); // a copy: lineage keeps its index beside the store
+    copyFileSync(join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl"), store);
     const { theirs, ours } = await both(store, "python-offline");
     const c = compare(theirs, ours);
     process.stdout.write(`      both: ${c.both.join(" | ")}\n      only Flowcept's: ${c.onlyTheirs.join(" | ") || "—"}\n      only ours: ${c.onlyOurs.join(" | ")}\n`);

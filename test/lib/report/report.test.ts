@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,8 +16,8 @@ import { CHILDREN, FIXTURES } from "../../support/paths.js";
 const run = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("../../../examples/main-workflow.js", import.meta.url));
 const CLI = fileURLToPath(new URL("../../../lib/cli/main.js", import.meta.url));
-/** Written by Python Flowcept 1.0.3 in offline mode, telemetry on (see test/fixtures/README.md). */
-const PYTHON_STORE = join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl");
+/** Written by Python Flowcept 1.0.3 in offline mode, telemetry on (see test/fixtures/README.md); read from a copy, as lineage keeps its index beside the store. */
+const PYTHON_FIXTURE = join(FIXTURES, "flowcept", "flowcept-1.0.3-offline.jsonl");
 
 /** The section headings of Flowcept's workflow card, and the two this project adds. */
 const CARD_SECTIONS = [
@@ -89,6 +89,8 @@ describe("workflow reports", function () {
   });
 
   it("reports a Python Flowcept buffer file, with its telemetry drawn over time", async () => {
+    const PYTHON_STORE = join(dir, "flowcept-1.0.3-offline.jsonl");
+    copyFileSync(PYTHON_FIXTURE, PYTHON_STORE);
     const md = await generateReport({ input_jsonl_path: PYTHON_STORE, format: "markdown" });
     expect(md.content.split("\n")[0]).to.equal("# Workflow Card: python_offline");
     expect(md.content).to.contain("| Telemetry Samples (task start/end pairs) |");
