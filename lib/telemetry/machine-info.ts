@@ -14,6 +14,7 @@ import { ProcessCounters } from "./ProcessCounters.js";
 import { redactEnvironment } from "../records/redact.js";
 import type { TelemetryBackend, TelemetryProbes, TelemetryToggles } from "./telemetry-types.js";
 import { errorMessage } from "../util/error-message.js";
+import { loadSystemInformation } from "./system-information.js";
 
 /** The settings {@link collectMachineInfo} reads (a `FlowceptSettings` fits). */
 export interface MachineInfoSettings {
@@ -35,7 +36,6 @@ export interface MachineInfoOptions {
 
 type Part = () => Promise<JsonValue | undefined>;
 
-const loadSi = () => import("systeminformation");
 
 function platformInfo(): JsonObject {
   return { system: osType(), node: hostname(), release: release(), version: version(), machine: machine() };
@@ -45,7 +45,7 @@ async function cpuInfo(): Promise<JsonObject> {
   const list = cpus();
   const out: JsonObject = { arch: arch(), count: list.length };
   if (list[0]?.model) out.brand_raw = list[0].model.trim();
-  const si = await loadSi();
+  const si = await loadSystemInformation();
   const [c, flags] = await Promise.all([si.cpu(), si.cpuFlags()]);
   if (c) {
     const brand = `${c.manufacturer ?? ""} ${c.brand ?? ""}`.trim();
@@ -67,13 +67,13 @@ async function cpuInfo(): Promise<JsonObject> {
 }
 
 async function osInfo(): Promise<JsonObject> {
-  const o = await (await loadSi()).osInfo();
+  const o = await (await loadSystemInformation()).osInfo();
   // Leaves out the machine serial and similar identifiers systeminformation also reports.
   return cleanBlock({ platform: o.platform, distro: o.distro, release: o.release, codename: o.codename, kernel: o.kernel, arch: o.arch });
 }
 
 async function disks(): Promise<JsonValue> {
-  const list = await (await loadSi()).fsSize();
+  const list = await (await loadSystemInformation()).fsSize();
   return list.map((d) => cleanBlock({ fs: d.fs, type: d.type, mount: d.mount, size: d.size, used: d.used, available: d.available, percent: d.use }));
 }
 

@@ -11,6 +11,7 @@ import { gpuProbe, type GpuProbeOptions } from "./gpu-probe.js";
 import { cpuPercent, type CpuTimes } from "./proc-parsers.js";
 import { round } from "../util/round.js";
 import type { TelemetryProbes } from "./telemetry-types.js";
+import { loadSystemInformation } from "./system-information.js";
 
 /** Options for {@link createPortableProbes}. */
 export interface PortableProbeOptions extends GpuProbeOptions {
@@ -39,7 +40,6 @@ function finite(n: unknown): n is number {
   return typeof n === "number" && Number.isFinite(n);
 }
 
-const loadSi = () => import("systeminformation");
 
 /** Probes using `os` and `systeminformation`, for any platform. */
 export function createPortableProbes(opts: PortableProbeOptions = {}): TelemetryProbes {
@@ -64,7 +64,7 @@ export function createPortableProbes(opts: PortableProbeOptions = {}): Telemetry
     },
     process: async () => undefined,
     memory: async () => {
-      const m = await (await loadSi()).mem();
+      const m = await (await loadSystemInformation()).mem();
       if (!m || !finite(m.total) || m.total <= 0) throw new Error("systeminformation.mem() returned no total");
       const pct = (part: number, whole: number) => (whole > 0 ? round((part / whole) * 100, 1) : 0);
       return {
@@ -83,7 +83,7 @@ export function createPortableProbes(opts: PortableProbeOptions = {}): Telemetry
       };
     },
     disk: async () => {
-      const si = await loadSi();
+      const si = await loadSystemInformation();
       const [usage, io, bytes] = await Promise.all([diskUsage(opts.diskPath), si.disksIO(), si.fsStats()]);
       const ioSum: JsonObject = {};
       if (io && finite(io.rIO)) {
@@ -101,7 +101,7 @@ export function createPortableProbes(opts: PortableProbeOptions = {}): Telemetry
       return block;
     },
     network: async () => {
-      const stats = await (await loadSi()).networkStats("*");
+      const stats = await (await loadSystemInformation()).networkStats("*");
       if (!Array.isArray(stats) || stats.length === 0) throw new Error("systeminformation.networkStats() listed no interface");
       const sum = { bytes_sent: 0, bytes_recv: 0, errin: 0, errout: 0, dropin: 0, dropout: 0 };
       for (const s of stats) {

@@ -44,5 +44,10 @@ await attempt("mlflowSqlite", async () => {
   throw new Error(logged.find((m) => m.includes("sql.js")) ?? "nothing logged");
 });
 await attempt("localStore", () => Flowcept.run({ workflowName: "no-otlp-exporter" }, () => undefined));
+await attempt("machineInfo", async () => {
+  const { collectMachineInfo } = await import("../../lib/telemetry/machine-info.js");
+  const info = await collectMachineInfo();
+  throw new Error(JSON.stringify(info.errors ?? info));
+});
 out.otlp = logged.find((m) => m.includes("OTLP")) ?? "";
 process.stdout.write(JSON.stringify(out));

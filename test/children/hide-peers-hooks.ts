@@ -1,5 +1,5 @@
 /** Module hooks that make the optional peer libraries look uninstalled. */
-const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina|mongodb|sql\.js|protobufjs|@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)|vega|vega-lite|@dagrejs\/dagre)(\/|$)/;
+const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina|mongodb|sql\.js|protobufjs|systeminformation|@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)|vega|vega-lite|@dagrejs\/dagre)(\/|$)/;
 
 export async function resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => Promise<unknown>): Promise<unknown> {
   if (HIDDEN.test(specifier)) {

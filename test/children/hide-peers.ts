@@ -2,7 +2,7 @@
 import Module, { register } from "node:module";
 
 register(new URL("./hide-peers-hooks.js", import.meta.url));
-const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina|mongodb|sql\.js|protobufjs|@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)|vega|vega-lite|@dagrejs\/dagre)(\/|$)/;
+const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina|mongodb|sql\.js|protobufjs|systeminformation|@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)|vega|vega-lite|@dagrejs\/dagre)(\/|$)/;
 const m = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const original = m._resolveFilename;
 m._resolveFilename = function (request: string, ...rest: unknown[]) {

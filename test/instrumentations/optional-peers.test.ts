@@ -41,6 +41,7 @@ describe("optional peer libraries", () => {
     expect(said.ingest).to.match(/ingest service .* needs the package "protobufjs".*npm install protobufjs/);
     expect(said.mlflowSqlite).to.match(/needs the package "sql.js".*npm install sql.js/);
     expect(said.localStore).to.equal("ok");
+    expect(said.machineInfo).to.match(/needs the package \\?"systeminformation\\?".*npm install systeminformation/);
     expect(said.otlp).to.match(/spans are not exported: .*npm install @opentelemetry\/exporter-trace-otlp-proto/);
   });
 });
