@@ -14,6 +14,9 @@ import { countJsonSpans, countProtobufSpans } from "./span-count.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
 import { BodyError, decoderFor, readBody } from "./request-body.js";
 import { errorMessage } from "../../lib/util/error-message.js";
+import { AgentRecords } from "../../lib/pipeline/AgentRecords.js";
+import type { MappingDefaults } from "../../lib/pipeline/span-to-record.js";
+import { valueLimits } from "../../lib/settings/value-limits.js";
 
 /** Options of {@link OtlpIngestServer}. */
 export interface OtlpIngestServerOptions {
@@ -108,6 +111,8 @@ export class OtlpIngestServer {
   private readonly options: Required<Omit<OtlpIngestServerOptions, "token" | "exporters" | "mask">> & Pick<OtlpIngestServerOptions, "mask">;
   private readonly tokenDigest: Buffer | undefined;
   private readonly exporters: RecordExporter[];
+  private readonly agents = new AgentRecords();
+  private readonly defaults: MappingDefaults;
   private readonly handlers = new Set<Promise<void>>();
   private inFlightRecords = 0;
   private exportRequests = 0;
@@ -134,7 +139,9 @@ export class OtlpIngestServer {
       requestTimeoutMillis: options.requestTimeoutMillis ?? 60_000,
     };
     this.tokenDigest = options.token ? digest(options.token) : undefined;
-    this.exporters = options.exporters ?? createIngestExporters(getSettingsSafe());
+    const settings = getSettingsSafe();
+    this.exporters = options.exporters ?? createIngestExporters(settings);
+    this.defaults = { checkedRawJson: true, limits: valueLimits(settings) };
     const o = this.options;
     // Node checks both timeouts every `connectionsCheckingInterval`: a tenth of the shorter one keeps them close to what is asked.
     const interval = Math.max(100, Math.min(1000, Math.floor(Math.min(o.headersTimeoutMillis, o.requestTimeoutMillis) / 10)));
@@ -265,6 +272,8 @@ export class OtlpIngestServer {
     const mapped = await otlpRequestToRecordsInSlices(
       request,
       {
+        defaults: this.defaults,
+        agents: this.agents,
         mask: this.options.mask,
         onMaskError: (err) => diag.error(`flowcept ingest: mask threw, record kept unmasked: ${errorMessage(err)}`),
       },

@@ -6,6 +6,7 @@ import type { OtlpTraceRequest } from "./otlp-types.js";
 import { applyMask, type RecordMask } from "../../lib/pipeline/record-mask.js";
 import type { RawRecord } from "../../lib/records/RawJson.js";
 import { errorMessage } from "../../lib/util/error-message.js";
+import type { AgentRecords } from "../../lib/pipeline/AgentRecords.js";
 
 const CHECKED_RAW: MappingDefaults = { checkedRawJson: true };
 
@@ -28,6 +29,8 @@ export interface OtlpMappingOptions {
   mask?: RecordMask;
   /** Called with the error of a mask that threw. */
   onMaskError?: (err: unknown) => void;
+  /** Agents seen so far: the `agent` records of agents new to it are added (see `AgentRecords`). */
+  agents?: AgentRecords;
 }
 
 /**
@@ -84,19 +87,20 @@ function* mapSpans(req: OtlpTraceRequest, options: OtlpMappingOptions, sliceSpan
           continue;
         }
         let rec: RawRecord | undefined;
+        let agent: RawRecord | undefined;
         try {
-          rec = spanToRecord(otlpSpanToData(span, scopeName, resource), defaults);
+          const data = otlpSpanToData(span, scopeName, resource);
+          rec = spanToRecord(data, defaults);
+          if (rec?.agent_id !== undefined && options.agents !== undefined) agent = options.agents.fromSpan(data, rec);
         } catch (err) {
           rejected++;
           firstError ??= errorMessage(err);
           continue;
         }
-        if (rec === undefined) continue;
-        if (mask) {
-          rec = applyMask(mask, rec, onMaskError);
-          if (rec === undefined) continue;
+        for (const r of agent === undefined ? [rec] : [agent, rec]) {
+          const masked = r !== undefined && mask ? applyMask(mask, r, onMaskError) : r;
+          if (masked !== undefined) records.push(masked);
         }
-        records.push(rec);
       }
     }
   }

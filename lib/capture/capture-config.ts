@@ -1,6 +1,7 @@
 import type { JsonSafeLimits } from "../records/json-safe.js";
 import { getSettingsSafe, settingsGeneration } from "../settings/settings-loader.js";
 import { telemetryConfigured } from "./task-telemetry.js";
+import { valueLimits } from "../settings/value-limits.js";
 
 /** What the capture paths need from settings, derived once per settings change. */
 export interface CaptureConfig {
@@ -22,11 +23,7 @@ export function captureConfig(): CaptureConfig {
   const s = getSettingsSafe();
   cached = {
     enabled: s.instrumentation.enabled !== false,
-    limits: {
-      maxBytes: s.project.max_value_bytes,
-      maxStringLength: s.project.max_string_length,
-      maxDepth: s.project.max_depth,
-    },
+    limits: valueLimits(s),
     telemetry: telemetryConfigured(s.telemetry_capture),
     ioMaxBytes: Math.max(0, Math.floor(s.otel.io_max_bytes)),
   };

@@ -1,4 +1,4 @@
-import { diag, trace, type Context } from "@opentelemetry/api";
+import { diag, trace, type Attributes, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR } from "../records/attributes.js";
 import type { FlowceptRecord } from "../records/records.js";
@@ -6,6 +6,11 @@ import { taskScope } from "../context/current-scope.js";
 import { errorMessage } from "../util/error-message.js";
 import { RecordPipeline, type RecordPipelineOptions } from "./RecordPipeline.js";
 import { compileSpanFilter, type SpanMatchOption } from "./span-match.js";
+import { agentIdentity, agentSpanRole } from "./agent-span.js";
+
+function stringAttr(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
 
 /** Options of {@link FlowceptSpanProcessor}: its pipeline's, and which spans of other instrumentations to record. */
 export interface FlowceptSpanProcessorOptions extends RecordPipelineOptions {
@@ -57,9 +62,21 @@ export class FlowceptSpanProcessor implements SpanProcessor {
     if (scope === undefined) return;
     span.setAttribute(ATTR.WORKFLOW_ID, scope.workflowId);
     if (scope.campaignId) span.setAttribute(ATTR.CAMPAIGN_ID, scope.campaignId);
-    const parent = trace.getSpan(parentContext)?.spanContext();
+    const parentSpan = trace.getSpan(parentContext);
+    const parent = parentSpan?.spanContext();
     if (parent === undefined) span.setAttribute(ATTR.PARENT_TASK_ID, scope.parentTaskId ?? "");
     else if (parent.spanId === scope.rootSpanId) span.setAttribute(ATTR.PARENT_TASK_ID, "");
+    // The agent a span works for: the one its parent works for (an SDK span's attributes are readable), else for
+    // agentic spans the workflow's. A span that names an agent of its own was called by the enclosing one.
+    const parentAttrs = (parentSpan as { attributes?: Attributes } | undefined)?.attributes;
+    let enclosing = parentAttrs === undefined ? undefined : (stringAttr(parentAttrs[ATTR.AGENT_ID]) ?? agentIdentity(parentAttrs)?.id);
+    const agentic = agentSpanRole(span.attributes, span.kind) !== undefined;
+    if (enclosing === undefined && !agentic) return;
+    enclosing ??= scope.agentId;
+    const own = agentic ? agentIdentity(span.attributes) : undefined;
+    if (own === undefined) {
+      if (enclosing !== undefined) span.setAttribute(ATTR.AGENT_ID, enclosing);
+    } else if (enclosing !== undefined && enclosing !== own.id) span.setAttribute(ATTR.SOURCE_AGENT_ID, enclosing);
   }
 
   onEnd(span: ReadableSpan): void {

@@ -16,6 +16,7 @@ import { Status } from "../records/records.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { onProcessEnd, type ExitReason } from "../process/exit-hooks.js";
 import { getSettingsSafe } from "../settings/settings-loader.js";
+import { valueLimits } from "../settings/value-limits.js";
 import { installDefaultDiagLogger } from "../settings/default-diag-logger.js";
 import { errorMessage } from "../util/error-message.js";
 import { createDefaultExporters } from "./default-exporters.js";
@@ -25,6 +26,7 @@ import type { SpanData } from "./span-data.js";
 import { addSink, anyLocalOnly, isLocalOnly, removeSink, type RecordSink } from "./record-sink.js";
 import { applyMask, type RecordMask } from "./record-mask.js";
 import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
+import { AgentRecords } from "./AgentRecords.js";
 
 /** Options of a {@link RecordPipeline}. */
 export interface RecordPipelineOptions {
@@ -72,7 +74,8 @@ export class RecordPipeline implements RecordSink {
   private readonly delay: number;
   private readonly maxQueueSize: number;
   private readonly mask: RecordMask | undefined;
-  private readonly defaults: MappingDefaults = { hostname: HOSTNAME, rawJson: true };
+  private readonly defaults: MappingDefaults;
+  private readonly agents = new AgentRecords();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private shutDown = false;
@@ -83,7 +86,9 @@ export class RecordPipeline implements RecordSink {
 
   constructor(options: RecordPipelineOptions = {}) {
     installDefaultDiagLogger();
-    const exporters = options.exporters ?? createDefaultExporters(getSettingsSafe());
+    const settings = getSettingsSafe();
+    this.defaults = { hostname: HOSTNAME, rawJson: true, limits: valueLimits(settings) };
+    const exporters = options.exporters ?? createDefaultExporters(settings);
     this.maxBatchSize = options.maxBatchSize ?? 256;
     this.delay = options.scheduledDelayMillis ?? 200;
     this.maxQueueSize = Math.max(options.maxQueueSize ?? 512, this.maxBatchSize);
@@ -149,19 +154,27 @@ export class RecordPipeline implements RecordSink {
     for (let i = 0; i < q.length; i++) {
       const e = q[i]!;
       let record: RawRecord | undefined;
+      let agent: RawRecord | undefined;
       const span = spanDataOf(e);
       if (span !== undefined) {
         try {
           record = spanToRecord(span, this.defaults);
+          if (record?.agent_id !== undefined) agent = this.agents.fromSpan(span, record);
         } catch (err) {
           diag.error(`flowcept: could not map span "${span.name}": ${errorMessage(err)}`);
         }
       } else record = e as RawRecord;
-      if (record !== undefined && this.mask) record = applyMask(this.mask, record, (err) => diag.error(`flowcept: mask threw, record kept unmasked: ${errorMessage(err)}`));
-      if (record === undefined) continue;
-      const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
-      for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record);
+      if (agent !== undefined) this.route(agent, routed);
+      if (record !== undefined) this.route(record, routed);
     }
+  }
+
+  /** Hands one record, masked, to its exporter lanes. */
+  private route(rec: RawRecord, routed: boolean): void {
+    const record = this.mask ? applyMask(this.mask, rec, (err) => diag.error(`flowcept: mask threw, record kept unmasked: ${errorMessage(err)}`)) : rec;
+    if (record === undefined) return;
+    const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
+    for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record);
   }
 
   private onFull(queued: number): void {

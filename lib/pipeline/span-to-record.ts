@@ -13,6 +13,9 @@ import type { RawRecord, RawTaskRecord, RawWorkflowRecord } from "../records/Raw
 import { strAttr, type SpanData } from "./span-data.js";
 import { isSecretName, REDACTED, redactJson, redactValue } from "../records/redact.js";
 import { setOwn } from "../util/own-property.js";
+import { agentSpanRole } from "./agent-span.js";
+import { agentTaskFields, type AgentTaskFields } from "./agent-span-fields.js";
+import type { JsonSafeLimits } from "../records/json-safe.js";
 
 /** Values the mapping uses when a span does not carry them, and how it treats JSON attributes. */
 export interface MappingDefaults {
@@ -35,6 +38,8 @@ export interface MappingDefaults {
   /** Workflow id for foreign spans outside any Flowcept workflow. */
   workflowId?: string;
   campaignId?: string;
+  /** Size caps of the prompts, responses and tool values of agentic spans. Default: the settings' defaults. */
+  limits?: JsonSafeLimits;
 }
 
 const KIND_NAMES = ["internal", "server", "client", "producer", "consumer"];
@@ -137,6 +142,7 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   let groupId: unknown, subtype: unknown, tags: unknown, custom: unknown, data: unknown, telStart: unknown, telEnd: unknown;
   let host: unknown, agentId: unknown, sourceAgentId: unknown, adapterId: unknown, address: unknown;
   let foreign: JsonObject | undefined;
+  const role = ours ? undefined : agentSpanRole(attrs, span.kind);
   for (const key in attrs) {
     const v = attrs[key];
     if (v === undefined) continue;
@@ -171,29 +177,31 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
       case ATTR.ADDRESS: address = v; break;
     }
   }
+  const agent: AgentTaskFields | undefined = role === undefined ? undefined : agentTaskFields(span, role, foreign, defaults.limits);
   const rec: Record<string, unknown> = {
     type: "task",
     task_id: typeof taskId === "string" ? taskId : taskIdOf(span.traceId, span.spanId),
   };
   put(rec, "workflow_id", typeof workflowId === "string" ? workflowId : defaults.workflowId);
   put(rec, "campaign_id", typeof campaignId === "string" ? campaignId : defaults.campaignId);
-  rec.activity_id = span.name;
-  put(rec, "used", ours ? jsonObjectValue(used, raw, checked) : foreign);
-  put(rec, "generated", jsonObjectValue(generated, raw, checked));
+  rec.activity_id = agent?.activityId ?? span.name;
+  put(rec, "used", ours ? jsonObjectValue(used, raw, checked) : (agent?.used ?? foreign));
+  put(rec, "generated", jsonObjectValue(generated, raw, checked) ?? agent?.generated);
   if (typeof submittedAt === "number") rec.submitted_at = submittedAt;
   rec.started_at = typeof startedAt === "number" ? startedAt : span.startTime;
   put(rec, "ended_at", typeof endedAt === "number" ? endedAt : span.endTime);
   const status = statusFrom(span, explicitStatus);
   rec.status = status;
   put(rec, "stdout", textOrJsonValue(stdout));
-  put(rec, "stderr", textOrJsonValue(stderr) ?? (status === Status.ERROR ? spanError(span) : undefined));
+  put(rec, "stderr", textOrJsonValue(stderr) ?? (status === Status.ERROR ? (spanError(span) ?? agent?.errorType) : undefined));
   if (typeof parent === "string") {
     if (parent !== "") rec.parent_task_id = parent;
   } else if (span.parentSpanId) rec.parent_task_id = taskIdOf(span.traceId, span.parentSpanId);
   if (typeof groupId === "string") rec.group_id = groupId;
-  put(rec, "subtype", typeof subtype === "string" ? subtype : type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : KIND_NAMES[span.kind]);
+  put(rec, "subtype", typeof subtype === "string" ? subtype : type === SPAN_TYPE.LOOP ? "loop" : ours ? undefined : (agent?.subtype ?? genAiOperation(attrs) ?? KIND_NAMES[span.kind]));
   if (Array.isArray(tags) && tags.length) rec.tags = [...tags];
   let customValue = jsonObjectValue(custom, raw, checked && ours);
+  if (agent !== undefined) customValue = { ...(customValue as JsonObject | undefined), ...agent.customMetadata };
   if (!ours && span.scopeName) customValue = { ...(customValue as JsonObject | undefined), otel_scope: span.scopeName };
   put(rec, "custom_metadata", customValue);
   if (typeof data === "string") rec.data = parseJsonText(data);
@@ -202,12 +210,18 @@ function taskRecord(span: SpanData, attrs: Attributes, type: string | undefined,
   // telemetry_summary is derived where records are read or stored (record-enrichment.ts), not here:
   // the local store's write path never parses the snapshots.
   put(rec, "hostname", hostnameOf(host, span, defaults));
-  if (typeof agentId === "string") rec.agent_id = agentId;
+  const agentIdValue = agent?.agentId ?? agentId;
+  if (typeof agentIdValue === "string") rec.agent_id = agentIdValue;
   if (typeof sourceAgentId === "string") rec.source_agent_id = sourceAgentId;
   if (typeof adapterId === "string") rec.adapter_id = adapterId;
   if (typeof address === "string") rec.address = address;
   rec.utc_timestamp = (rec.ended_at as number | undefined) ?? (rec.started_at as number);
   return rec as RawTaskRecord;
+}
+
+/** The GenAI operation of a span that is no model, tool or agent call (`retrieval`, `create_agent`…), as its subtype. */
+function genAiOperation(attrs: Attributes): string | undefined {
+  return strAttr(attrs, "gen_ai.operation.name");
 }
 
 /** stdout/stderr may be text or a JSON object (Flowcept allows both); redacted either way. */

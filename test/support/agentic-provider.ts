@@ -1,0 +1,61 @@
+/**
+ * A tracer provider as an LLM app has it, with Flowcept's processor and an
+ * OTLP exporter to an ingest service beside it: the same spans reach the
+ * records both ways, so tests can compare the two.
+ */
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { context, type Tracer } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { OtlpIngestServer } from "../../exporters/otlp-ingest/OtlpIngestServer.js";
+import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
+import { HOSTNAME } from "../../lib/process/host-info.js";
+import type { FlowceptRecord } from "../../lib/records/records.js";
+import { ControllableExporter } from "./memory-exporter.js";
+
+/** Records from the processor (in process) and from the ingest service (over OTLP/HTTP protobuf). */
+export interface AgenticProvider {
+  provider: BasicTracerProvider;
+  tracer(scope: string): Tracer;
+  /** Flushes both paths; the records of each, as plain JSON. */
+  records(): Promise<{ inProcess: FlowceptRecord[]; ingested: FlowceptRecord[] }>;
+  close(): Promise<void>;
+}
+
+const plain = (rs: FlowceptRecord[]): FlowceptRecord[] => JSON.parse(JSON.stringify(rs)) as FlowceptRecord[];
+
+export async function agenticProvider(): Promise<AgenticProvider> {
+  // What an app's NodeSDK or NodeTracerProvider.register() sets up, unless one is set already.
+  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[Symbol.for("opentelemetry.js.api.1")];
+  if (api?.context === undefined) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const local = new ControllableExporter("local");
+  const ingestStore = new ControllableExporter("local");
+  const ingest = new OtlpIngestServer({ port: 0, exporters: [ingestStore] });
+  const url = await ingest.start();
+  const processor = new FlowceptSpanProcessor({ exporters: [local] });
+  const otlp = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }));
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "host.name": HOSTNAME, "service.name": "agentic-test" }), spanProcessors: [processor, otlp] });
+  return {
+    provider,
+    tracer: (scope) => provider.getTracer(scope),
+    async records() {
+      await provider.forceFlush();
+      await processor.forceFlush();
+      return { inProcess: plain(local.records), ingested: plain(ingestStore.records) };
+    },
+    async close() {
+      await provider.shutdown();
+      await ingest.close();
+    },
+  };
+}
+
+const TIMES = ["started_at", "ended_at", "utc_timestamp", "registered_at"];
+
+/** A record without its times (the two paths round times differently in the last digits; agents are registered when seen). */
+export function withoutTimes(r: FlowceptRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...r };
+  for (const k of TIMES) delete out[k];
+  return out;
+}
