@@ -92,7 +92,16 @@ class AttrReader {
   }
 }
 
-/** Content as recorded: JSON text parsed, then converted and redacted like any recorded value; with its length in characters. */
+/** Characters of the text in a value: its strings' lengths, summed (what a token estimate counts). */
+function textChars(v: unknown): number {
+  if (typeof v === "string") return v.length;
+  if (v === null || typeof v !== "object") return 0;
+  let n = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) n += textChars(x);
+  return n;
+}
+
+/** Content as recorded: JSON text parsed, then converted and redacted like any recorded value; with its length in characters of text. */
 interface Content {
   value: JsonValue;
   chars: number;
@@ -101,11 +110,12 @@ interface Content {
 function content(v: AttributeValue | undefined, limits: JsonSafeLimits): Content | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === OPENINFERENCE_REDACTED) return { value: HIDDEN_BY_LIBRARY, chars: 0 };
-  if (typeof v !== "string") return { value: toJsonSafe(Array.isArray(v) ? [...v] : v, limits), chars: 0 };
+  if (typeof v !== "string") return { value: toJsonSafe(Array.isArray(v) ? [...v] : v, limits), chars: textChars(v) };
   const c = v.trimStart()[0];
   if (c === "{" || c === "[" || c === '"') {
     try {
-      return { value: toJsonSafe(JSON.parse(v), limits), chars: v.length };
+      const parsed: unknown = JSON.parse(v);
+      return { value: toJsonSafe(parsed, limits), chars: textChars(parsed) };
     } catch {
       // text that only looks like JSON
     }
@@ -135,7 +145,9 @@ function estimateTokens(chars: number | undefined): number | undefined {
 
 const PROMPT_KEYS = ["gen_ai.input.messages", "gen_ai.prompt", "ai.prompt.messages", "ai.prompt"];
 const RESPONSE_KEYS = ["gen_ai.output.messages", "gen_ai.completion", "ai.response.text", "ai.response.object"];
-const REQUEST_MODEL_KEYS = ["gen_ai.request.model", "ai.model.id", "llm.request.model_name", "embedding.model_name", "llm.model_name"];
+const REQUEST_MODEL_KEYS = ["gen_ai.request.model", "ai.model.id", "llm.request.model_name"];
+/** OpenInference's model name is the response's once the call returns: the request's is in the invocation parameters. */
+const LAST_MODEL_KEYS = ["embedding.model_name", "llm.model_name"];
 const RESPONSE_MODEL_KEYS = ["gen_ai.response.model", "ai.response.model", "llm.response.model_name", "llm.model_name"];
 const PROVIDER_KEYS = ["gen_ai.provider.name", "gen_ai.system", "ai.model.provider", "llm.provider", "llm.system"];
 
@@ -157,14 +169,19 @@ function response(r: AttrReader, limits: JsonSafeLimits): Content | undefined {
   );
 }
 
-/** Request settings: `gen_ai.request.*` (but the model), OpenInference's invocation parameters, or the AI SDK's settings. */
-function parameters(r: AttrReader, limits: JsonSafeLimits): JsonObject | undefined {
+/** Request settings: `gen_ai.request.*`, OpenInference's invocation parameters, or the AI SDK's settings. */
+function parameters(r: AttrReader, limits: JsonSafeLimits): JsonObject {
   const genai = r.under("gen_ai.request.");
-  if (genai !== undefined) delete genai.model;
   const oi = content(r.raw("llm.invocation_parameters"), limits)?.value;
   const sdk = r.under("ai.settings.");
-  const out = { ...(isObject(oi) ? oi : undefined), ...sdk, ...genai };
-  return Object.keys(out).length ? out : undefined;
+  return { ...(isObject(oi) ? oi : undefined), ...sdk, ...genai };
+}
+
+/** The model asked for, and the request settings without it. */
+function requestModel(r: AttrReader, params: JsonObject): string | undefined {
+  const fromParams = typeof params.model === "string" ? params.model : undefined;
+  delete params.model;
+  return r.str(...REQUEST_MODEL_KEYS) ?? fromParams ?? r.str(...LAST_MODEL_KEYS);
 }
 
 /** Names of the tools offered to the model (their schemas are left out: large, and the same on every call). */
@@ -251,11 +268,12 @@ function modelCall(_span: SpanData, r: AttrReader, limits: JsonSafeLimits, faile
   const toolCalls = firstContent(r, ["ai.response.toolCalls"], limits);
   const used: JsonObject = { prompt: input?.value ?? NOT_CAPTURED };
   put(used, "system_instructions", firstContent(r, ["gen_ai.system_instructions"], limits)?.value);
-  const requestModel = r.str(...REQUEST_MODEL_KEYS);
+  const params = parameters(r, limits);
+  const model = requestModel(r, params);
   const provider = r.str(...PROVIDER_KEYS);
-  put(used, "model", requestModel);
+  put(used, "model", model);
   put(used, "provider", provider);
-  put(used, "parameters", parameters(r, limits));
+  if (Object.keys(params).length) used.parameters = params;
   put(used, "tools", toolNames(r));
   let generated: JsonObject | undefined;
   if (output !== undefined || toolCalls !== undefined) {
@@ -264,7 +282,7 @@ function modelCall(_span: SpanData, r: AttrReader, limits: JsonSafeLimits, faile
     put(generated, "tool_calls", toolCalls?.value);
   } else if (!failed) generated = { response: NOT_CAPTURED };
   const usage = llmUsage(r, input, output ?? toolCalls, true) ?? {};
-  put(usage, "model", r.str(...RESPONSE_MODEL_KEYS) ?? requestModel);
+  put(usage, "model", r.str(...RESPONSE_MODEL_KEYS) ?? model);
   put(usage, "provider", provider);
   const reasons = finishReasons(r, output?.value);
   if (reasons?.length) {
@@ -301,7 +319,7 @@ function agentInvocation(_span: SpanData, r: AttrReader, limits: JsonSafeLimits,
   const output = response(r, limits);
   const used: JsonObject = { prompt: input?.value ?? NOT_CAPTURED };
   put(used, "system_instructions", firstContent(r, ["gen_ai.system_instructions"], limits)?.value);
-  put(used, "model", r.str("gen_ai.request.model", "ai.model.id", "llm.model_name"));
+  put(used, "model", r.str(...REQUEST_MODEL_KEYS, ...LAST_MODEL_KEYS));
   put(used, "provider", r.str(...PROVIDER_KEYS));
   put(used, "tools", toolNames(r));
   const generated = output !== undefined ? { response: output.value } : failed ? undefined : { response: NOT_CAPTURED };
