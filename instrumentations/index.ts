@@ -3,7 +3,7 @@
  * TensorFlow.js models, worker pools) and from files other tools write
  * (TensorBoard logs, MLflow stores).
  */
-export { agentFlowceptTask, AGENT_TOOL, instrumentMcpServer, McpInstrumentation, MCP_ESM_PATTERNS } from "./mcp/index.js";
+export { agentFlowceptTask, AGENT_TOOL, instrumentMcpServer, instrumentMcpClient, McpInstrumentation, MCP_ESM_PATTERNS } from "./mcp/index.js";
 export type { AgentTaskOptions, McpToolOptions, McpInstrumentationConfig } from "./mcp/index.js";
 export { flowceptModel, TfjsInstrumentation, PARENT_FORWARD, CHILD_FORWARD, EPOCHS_LOOP } from "./tfjs/index.js";
 export type { FlowceptModelOptions, TfjsInstrumentationConfig } from "./tfjs/index.js";
@@ -16,7 +16,7 @@ export type { InstrumentationName } from "./auto-instrumentations.js";
 export { registerEsmHook } from "./esm-hook.js";
 export { createAdapter, ADAPTER_KINDS, adapterConfigFromSettings, resolveAdapterConfig, defaultAdapterConfig } from "./file-observers/index.js";
 export type { DataAdapter, AdapterSink, AdapterOptions, AdapterConfig, AdapterKind, AdapterCounters, TensorBoardLogTag } from "./file-observers/index.js";
-export type { McpServerClass } from "./mcp/McpInstrumentation.js";
+export type { McpServerClass, McpClientClass } from "./mcp/McpInstrumentation.js";
 export type { PiscinaModule } from "./piscina/PiscinaInstrumentation.js";
 export type { PiscinaLike } from "./piscina/instrument-piscina.js";
 export type { AnyFunction } from "../lib/util/any-function.js";

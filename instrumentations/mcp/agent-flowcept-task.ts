@@ -1,5 +1,4 @@
-import { diag, type Attributes } from "@opentelemetry/api";
-import { createHash } from "node:crypto";
+import { context, diag, SpanKind, type Attributes } from "@opentelemetry/api";
 import { ATTR } from "../../lib/records/attributes.js";
 import { captureConfig } from "../../lib/capture/capture-config.js";
 import { keepIdentity, staticTaskAttributes, type TaskOptions } from "../../lib/capture/flowcept-task.js";
@@ -13,6 +12,10 @@ import { runTaskBody } from "../../lib/capture/run-task-body.js";
 import { taskTelemetry, wantTelemetry } from "../../lib/capture/task-telemetry.js";
 import { recordAgentOnce } from "./agent-record.js";
 import type { AnyFunction } from "../../lib/util/any-function.js";
+import { contextFromEntries } from "../../lib/context/carrier-context.js";
+import { baggageAgent } from "../../lib/context/workflow-baggage.js";
+import { mcpAttributes, sessionDigest } from "./mcp-attributes.js";
+import { AGENT_SUBTYPE } from "../../lib/records/agent-vocabulary.js";
 
 /** Options of {@link agentFlowceptTask}: the task options plus the agent's identity. */
 export interface AgentTaskOptions extends TaskOptions {
@@ -36,12 +39,14 @@ export interface ToolHost {
 export const TOOL_HOST: unique symbol = Symbol.for("flowcept-otel.mcp.tool-host") as never;
 
 /** The subtype of agent tool tasks (Flowcept's `PROV_AGENT.AGENT_TOOL`). */
-export const AGENT_TOOL = "agent_tool";
+export const AGENT_TOOL = AGENT_SUBTYPE.AGENT_TOOL;
 
 /** The parts of the SDK's `RequestHandlerExtra` that are recorded. */
 interface McpExtra {
   requestId?: string | number;
   sessionId?: string;
+  /** The request's `params._meta`: the caller's trace context and baggage. */
+  _meta?: unknown;
 }
 
 /** The SDK passes `extra` (abort signal, request id, session id…) as the handler's last argument. */
@@ -59,12 +64,12 @@ function splitCall(callArgs: readonly unknown[]): { toolArgs: unknown; extra: Mc
 }
 
 /** Whether a tool result says the tool failed (`isError: true`). */
-function isErrorResult(v: unknown): boolean {
+export function isErrorResult(v: unknown): boolean {
   return isPlainObject(v) && v.isError === true;
 }
 
 /** The text an erroring tool returned, as its `stderr`. */
-function errorText(result: Record<string, unknown>): string {
+export function errorText(result: Record<string, unknown>): string {
   const content = result.content;
   if (Array.isArray(content)) {
     const parts = content.filter((c) => isPlainObject(c) && c.type === "text" && typeof c.text === "string").map((c) => (c as { text: string }).text);
@@ -73,7 +78,8 @@ function errorText(result: Record<string, unknown>): string {
   return "tool returned isError";
 }
 
-function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined {
+/** A tool result as `generated` JSON. Never throws. */
+export function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined {
   if (value === undefined) return undefined;
   try {
     if (isPlainObject(value)) return fieldJson(value, limits);
@@ -87,8 +93,8 @@ function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined 
  * Wraps an MCP tool handler as an agent tool task (Flowcept's
  * `@agent_flowcept_task`): each call is a task with `subtype: "agent_tool"`,
  * `activity_id` = the tool name, `used` = the tool arguments, `generated` =
- * the tool result, `agent_id`, and the MCP request id and a digest of the session id in
- * `custom_metadata`. A handler that throws, or returns `isError: true`, is
+ * the tool result, `agent_id`, and the MCP request id and a digest of the
+ * session id in `custom_metadata`. A handler that throws, or returns `isError: true`, is
  * recorded as ERROR; what it returns or throws reaches the SDK untouched.
  *
  * `agent_id` is `options.agentId`, else the identity of the instrumented
@@ -99,6 +105,13 @@ function resultJson(value: unknown, limits: JsonSafeLimits): string | undefined 
  *
  * The tool name comes from `options.activityId`, else from the instrumented
  * server that registered the handler, else from the handler's name.
+ *
+ * A call whose request carries the caller's trace context in `params._meta`
+ * (an instrumented MCP client, in this process or another) is recorded in
+ * the caller's workflow, as a child of the calling task, with the calling
+ * agent as `source_agent_id`. In the trace view the span follows the MCP
+ * conventions: `tools/call <tool>`, kind SERVER, `mcp.method.name`,
+ * `jsonrpc.request.id`, a digest of the session id as `mcp.session.id`.
  */
 export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: AgentTaskOptions = {}): H {
   if (typeof handler !== "function") throw new TypeError("agentFlowceptTask: expected a tool handler function");
@@ -144,12 +157,20 @@ export function agentFlowceptTask<H extends AnyFunction>(handler: H, options: Ag
         const meta: Record<string, unknown> = { ...custom };
         if (extra?.requestId !== undefined) meta.mcp_request_id = extra.requestId;
         // A session id lets its holder act in the session: only a digest is kept, enough to group calls.
-        if (extra?.sessionId !== undefined) meta.mcp_session_hash = createHash("sha256").update(String(extra.sessionId)).digest("hex").slice(0, 16);
+        if (extra?.sessionId !== undefined) meta.mcp_session_hash = sessionDigest(String(extra.sessionId));
         attrs[ATTR.CUSTOM_METADATA] = fieldJson(meta, cfg.limits);
       }
-      started = startTaskSpan(activityId, attrs, telemetry, workflowId, campaignId);
+      let parent = context.active();
+      if (extra !== undefined) {
+        Object.assign(attrs, mcpAttributes("tools/call", activityId, extra.requestId, extra.sessionId));
+        parent = contextFromEntries(extra._meta, parent);
+      }
+      const view = extra === undefined ? undefined : { kind: SpanKind.SERVER, name: `tools/call ${activityId}` };
+      started = context.with(parent, () => startTaskSpan(activityId, attrs, telemetry, workflowId, campaignId, undefined, view));
       const scope = started.scope;
       const agentId = opts.agentId ?? host.agentId ?? scope?.agentId;
+      const caller = baggageAgent(parent);
+      if (caller !== undefined && caller !== agentId) started.span.setAttribute(ATTR.SOURCE_AGENT_ID, caller);
       if (agentId !== undefined) {
         started.span.setAttribute(ATTR.AGENT_ID, agentId);
         recordAgentOnce({

@@ -6,7 +6,7 @@
  * Flowcept's) and may be sampled out or be a no-op; the record does not
  * depend on it. Ending the span hands it to the record pipeline directly.
  */
-import { isSpanContextValid, ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Attributes, type AttributeValue, type Context, type Exception, type Link, type Span, type SpanContext, type SpanStatus, type TimeInput } from "@opentelemetry/api";
+import { isSpanContextValid, ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type SpanKind, type Attributes, type AttributeValue, type Context, type Exception, type Link, type Span, type SpanContext, type SpanStatus, type TimeInput } from "@opentelemetry/api";
 import { nowSeconds } from "../records/clock.js";
 import { randomSpanId, randomTraceId } from "../records/ids.js";
 import { TRACER_NAME } from "../process/version.js";
@@ -14,6 +14,14 @@ import type { SpanData } from "../pipeline/span-data.js";
 import type { RecordSink } from "../pipeline/record-sink.js";
 import { flowceptTracer } from "../pipeline/register-flowcept.js";
 import { withForcedIds } from "../context/FlowceptIdGenerator.js";
+
+/** How the span looks in the trace view when that differs from the record (conventions of a protocol, such as MCP's). */
+export interface TraceView {
+  /** Default: internal. */
+  kind?: SpanKind;
+  /** Default: the record's activity id. */
+  name?: string;
+}
 
 /** Ids a span must get (a workflow's root span). */
 export interface ForcedIds {
@@ -50,7 +58,7 @@ export class CaptureSpan implements SpanData, Span {
    * beside it; `sink` receives the span when it ends (and knows it is open
    * meanwhile, so an exit can record it as interrupted).
    */
-  constructor(name: string, attributes: Attributes, parent: Context, sink: RecordSink | undefined, startTime?: number, forced?: ForcedIds, links?: Link[]) {
+  constructor(name: string, attributes: Attributes, parent: Context, sink: RecordSink | undefined, startTime?: number, forced?: ForcedIds, links?: Link[], view?: TraceView) {
     this.name = name;
     this.attributes = attributes;
     const start = startTime ?? nowSeconds();
@@ -60,8 +68,8 @@ export class CaptureSpan implements SpanData, Span {
     let otel: Span | undefined;
     let sc: SpanContext | undefined;
     if (tracer !== undefined) {
-      const options = { attributes, startTime: start * 1000, links, root: forced !== undefined && forcedIds };
-      if (forced === undefined) otel = tracer.startSpan(name, options, parent);
+      const options = { attributes, startTime: start * 1000, links, root: forced !== undefined && forcedIds, kind: view?.kind };
+      if (forced === undefined) otel = tracer.startSpan(view?.name ?? name, options, parent);
       else if (forcedIds) otel = withForcedIds(forced.traceId, forced.spanId, () => tracer.startSpan(name, options, ROOT_CONTEXT));
       // A provider whose ids cannot be chosen: the workflow's ids come from a remote parent that stands for the workflow.
       else otel = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, { ...forced, traceFlags: TraceFlags.SAMPLED, isRemote: true }));

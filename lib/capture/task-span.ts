@@ -8,7 +8,7 @@ import { errorMessage } from "../util/error-message.js";
 import { captureConfig } from "./capture-config.js";
 import { addIoMirror, capIo, IO_ATTR } from "./io-mirror.js";
 import { activeSink } from "../pipeline/record-sink.js";
-import { CaptureSpan } from "./CaptureSpan.js";
+import { CaptureSpan, type TraceView } from "./CaptureSpan.js";
 import { telemetrySnapshotJson, type TaskTelemetry } from "./task-telemetry.js";
 import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
@@ -39,9 +39,10 @@ export function stampTaskIds(attrs: Attributes, parent: Context, scope: Workflow
  * Starts a task span named `activityId` with `attrs` (which must already hold
  * `flowcept.used` and the static attributes), under the current task or
  * workflow (the process's implicit workflow outside any other). `startTime`
- * is in milliseconds since the epoch.
+ * is in milliseconds since the epoch; `view` is how the span looks in the
+ * trace view when that differs from the record.
  */
-export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: TaskTelemetry, workflowId?: string, campaignId?: string, startTime?: number): StartedTask {
+export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: TaskTelemetry, workflowId?: string, campaignId?: string, startTime?: number, view?: TraceView): StartedTask {
   const parent = taskParentContext();
   const scope = taskScope(parent);
   attrs[ATTR.TYPE] ??= SPAN_TYPE.TASK;
@@ -52,7 +53,7 @@ export function startTaskSpan(activityId: string, attrs: Attributes, telemetry: 
     const t = telemetrySnapshotJson(telemetry);
     if (t !== undefined) attrs[ATTR.TELEMETRY_AT_START] = t;
   }
-  const span = new CaptureSpan(activityId, attrs, parent, activeSink(), startTime === undefined ? undefined : startTime / 1000);
+  const span = new CaptureSpan(activityId, attrs, parent, activeSink(), startTime === undefined ? undefined : startTime / 1000, undefined, undefined, view);
   return { span, context: trace.setSpan(parent, span.otel), scope };
 }
 

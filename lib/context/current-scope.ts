@@ -24,6 +24,11 @@ export function scopeInContext(ctx: Context): WorkflowScope | undefined {
   return ctx.getValue(SCOPE_KEY) as WorkflowScope | undefined;
 }
 
+/** `ctx` without the scope stored in it (a remote parent's baggage names the workflow instead). */
+export function withoutScope(ctx: Context): Context {
+  return ctx.getValue(SCOPE_KEY) === undefined ? ctx : ctx.deleteValue(SCOPE_KEY);
+}
+
 /** Running workflows of this process by trace id: a span of a workflow's trace belongs to it. */
 const running = new Map<string, WorkflowScope>();
 

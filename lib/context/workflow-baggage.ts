@@ -11,6 +11,8 @@ import { remoteScope, type WorkflowScope } from "./workflow-scope.js";
 export const BAGGAGE_KEYS = {
   WORKFLOW_ID: "flowcept.workflow_id",
   CAMPAIGN_ID: "flowcept.campaign_id",
+  /** The agent a request is made for (MCP tool calls): the receiving task's `source_agent_id`. */
+  AGENT_ID: "flowcept.agent_id",
 } as const;
 
 const MAX_ID_LENGTH = 256;
@@ -39,6 +41,19 @@ export function scopeFromBaggage(ctx: Context): WorkflowScope | undefined {
     fromBaggage.set(bag, scope);
   }
   return scope ?? undefined;
+}
+
+/** The agent named by the baggage of `ctx`, if any. */
+export function baggageAgent(ctx: Context): string | undefined {
+  return validId(propagation.getBaggage(ctx)?.getEntry(BAGGAGE_KEYS.AGENT_ID)?.value);
+}
+
+/** `ctx` with `agentId` as the baggage's agent (other entries kept); `ctx` itself when there is none. */
+export function withAgentBaggage(ctx: Context, agentId: string | undefined): Context {
+  if (agentId === undefined) return ctx;
+  const bag = propagation.getBaggage(ctx);
+  if (bag?.getEntry(BAGGAGE_KEYS.AGENT_ID)?.value === agentId) return ctx;
+  return propagation.setBaggage(ctx, (bag ?? propagation.createBaggage()).setEntry(BAGGAGE_KEYS.AGENT_ID, { value: agentId }));
 }
 
 /** `ctx` with the workflow and campaign ids of `scope` in its baggage (other entries kept). */

@@ -12,10 +12,12 @@ import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
 import { Flowcept } from "../../lib/capture/Flowcept.js";
 import { flowceptTask } from "../../lib/capture/flowcept-task.js";
 import type { FlowceptRecord, TaskRecord } from "../../lib/records/records.js";
-import { agentFlowceptTask, instrumentMcpServer, McpInstrumentation } from "../../instrumentations/mcp/index.js";
+import * as clientModule from "@modelcontextprotocol/sdk/client/index.js";
+import { agentFlowceptTask, instrumentMcpClient, instrumentMcpServer, McpInstrumentation } from "../../instrumentations/mcp/index.js";
 import { forgetRecordedAgents } from "../../instrumentations/mcp/agent-record.js";
 import { useTempStore } from "../support/temp-store.js";
 import { CHILDREN, REPO_ROOT } from "../support/paths.js";
+import { otlpReceiver } from "../support/otlp-receiver.js";
 
 
 type ToolResult = { content: { type: string; text?: string }[]; isError?: boolean; structuredContent?: unknown };
@@ -205,6 +207,98 @@ describe("MCP instrumentation", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("MCP context across processes (params._meta, as the MCP semantic conventions say)", () => {
+  const store = useTempStore();
+  beforeEach(() => forgetRecordedAgents());
+
+  it("stdio between two real processes: the tool's task is in the caller's workflow, under the calling task, with the calling agent as source", async function () {
+    this.timeout(30000);
+    const dir = mkdtempSync(join(tmpdir(), "flowcept-mcp-"));
+    const traces = await otlpReceiver();
+    try {
+      const buffer = join(dir, "server-buffer.jsonl");
+      const settings = join(dir, "settings.yaml");
+      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: ["--import", "flowcept-otel/register", join(CHILDREN, "mcp-stdio-server.js")],
+        cwd: REPO_ROOT,
+        env: { FLOWCEPT_INSTRUMENTATIONS: "mcp", FLOWCEPT_SETTINGS_PATH: settings, OTEL_EXPORTER_OTLP_ENDPOINT: traces.url },
+        stderr: "pipe",
+      });
+      const client = instrumentMcpClient(new Client({ name: "planner-client", version: "1.0.0" }));
+      let workflowId = "";
+      let answer: ToolResult | undefined;
+      await Flowcept.run({ workflowName: "caller", agentId: "planner" }, async (fc) => {
+        workflowId = fc.workflowId;
+        await client.connect(transport);
+        const plan = flowceptTask(async function plan(a: number, b: number) {
+          return ((await client.callTool({ name: "add", arguments: { a, b } })) as ToolResult).content[0]!.text;
+        });
+        answer = { content: [{ type: "text", text: await plan(40, 2) }] };
+        const exited = new Promise<void>((resolve) => (transport.onclose = () => resolve()));
+        await client.close();
+        await exited;
+      });
+      expect(answer!.content[0]!.text).to.equal("42");
+      const mine = await store.tasks();
+      const planTask = mine.find((t) => t.activity_id === "plan")!;
+      const call = mine.find((t) => t.activity_id === "tools/call add")!;
+      expect(call).to.include({ subtype: "mcp_request", workflow_id: workflowId, parent_task_id: planTask.task_id, agent_id: "planner", status: "FINISHED" });
+      expect(call.used).to.deep.equal({ a: 40, b: 2 });
+      expect(call.generated).to.deep.equal({ content: [{ type: "text", text: "42" }] });
+      expect(call.custom_metadata).to.deep.include({ mcp_server: "stdio-calc" });
+      const theirs = await waitForRecords(buffer, (rs) => rs.some((r) => r.type === "task" && r.activity_id === "add" && r.status === "FINISHED"));
+      const add = theirs.find((r): r is TaskRecord => r.type === "task" && r.activity_id === "add")!;
+      expect(add).to.include({ subtype: "agent_tool", workflow_id: workflowId, parent_task_id: call.task_id, agent_id: "stdio-calc", source_agent_id: "planner" });
+      expect(add.used).to.deep.equal({ a: 40, b: 2 });
+      // The server's span in the trace view: the MCP conventions' name, kind and attributes, child of the client's span.
+      const [traceId, clientSpanId] = call.task_id.split("-");
+      const span = traces.spans.find((s) => s.name === "tools/call add")!;
+      expect(span, "server span exported").to.exist;
+      expect(span).to.include({ kind: 1, traceId, parentSpanId: clientSpanId });
+      expect(span.attributes).to.include({ "mcp.method.name": "tools/call", "gen_ai.tool.name": "add", "gen_ai.operation.name": "execute_tool" });
+      expect(span.attributes["jsonrpc.request.id"]).to.be.a("string");
+    } finally {
+      await traces.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("in one process, through the auto-instrumentation: the same tree, and the client sees exactly what it sees without capture", async () => {
+    const plainClient = await connect(calcServer());
+    const expected = await callAll(plainClient);
+    await plainClient.close();
+    const instr = new McpInstrumentation();
+    instr.patchClass(mcpModule as never);
+    instr.patchClientClass(clientModule as never);
+    try {
+      let seen: unknown[] = [];
+      await Flowcept.run({ workflowName: "in-process", agentId: "caller-agent" }, async () => {
+        const client = await connect(calcServer("calc-server"));
+        // Patched already through its class: not patched twice.
+        instrumentMcpClient(client);
+        seen = await callAll(client);
+        await client.close();
+      });
+      expect(seen).to.deep.equal(expected);
+      const tasks = await store.tasks();
+      const calls = tasks.filter((t) => t.subtype === "mcp_request");
+      expect(calls.map((t) => t.activity_id).sort()).to.deep.equal(["tools/call add", "tools/call add", "tools/call divide", "tools/call explode"]);
+      for (const tool of tasks.filter((t) => t.subtype === "agent_tool")) {
+        const parent = calls.find((c) => c.task_id === tool.parent_task_id);
+        expect(parent?.activity_id, tool.activity_id).to.equal(`tools/call ${tool.activity_id}`);
+        expect(tool.source_agent_id).to.equal("caller-agent");
+      }
+      const divide = calls.find((c) => c.activity_id === "tools/call divide")!;
+      expect(divide).to.include({ status: "ERROR", stderr: "division by zero" });
+    } finally {
+      instr.disable();
+    }
+    expect((clientModule.Client.prototype.request as { __wrapped?: boolean }).__wrapped).to.not.equal(true);
   });
 });
 
