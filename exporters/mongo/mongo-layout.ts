@@ -23,6 +23,7 @@ export const COLLECTIONS: readonly CollectionLayout[] = [
       { field: "workflow_id", unique: false },
       { field: "parent_task_id", unique: false },
       { field: "campaign_id", unique: false },
+      { field: "agent_id", unique: false },
     ],
   },
   {

@@ -95,6 +95,28 @@ export class FlowceptDb {
     return this.query(filter, { ...options, collection: "workflows" });
   }
 
+  /** Agents (Flowcept's `agent_query`) matching `filter`. */
+  agentQuery(filter: QueryFilter, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+    return this.query(filter, { ...options, collection: "agents" });
+  }
+
+  /** The agent record (its records merged by `agent_id`; Flowcept's `get_agent_object`), or undefined. */
+  async getAgent(agentId: string): Promise<Record<string, unknown> | undefined> {
+    const [agent] = await this.agentQuery({ agent_id: agentId }, { limit: 1 });
+    return agent;
+  }
+
+  /**
+   * The tasks of an agent, in start order: those it ran (`agent_id`), and
+   * with `{ calledBy: true }` also those run for it by other agents
+   * (`source_agent_id`: tools of MCP servers, sub-agents).
+   */
+  getAgentTasks(agentId: string, options: QueryOptions & { calledBy?: boolean | undefined } = {}): Promise<Record<string, unknown>[]> {
+    const { calledBy, ...rest } = options;
+    const filter = calledBy ? { $or: [{ agent_id: agentId }, { source_agent_id: agentId }] } : { agent_id: agentId };
+    return this.taskQuery(filter, { sort: { started_at: 1 }, ...rest });
+  }
+
   /** Records of `collection` (default `tasks`) matching `filter`. Throws {@link FlowceptQueryError} for bad arguments. */
   async query(filter: QueryFilter, options: CollectionQueryOptions = {}): Promise<Record<string, unknown>[]> {
     const collection = checkCollection(options.collection);

@@ -10,7 +10,7 @@ export type { LocalQueryBackendOptions } from "./LocalQueryBackend.js";
 export { MongoQueryBackend, fromMongoDocument } from "./MongoQueryBackend.js";
 export type { MongoQueryBackendOptions } from "./MongoQueryBackend.js";
 export { summarizeWorkflow, formatWorkflowSummary } from "./workflow-summary.js";
-export type { WorkflowSummary, ActivitySummary } from "./workflow-summary.js";
+export type { WorkflowSummary, ActivitySummary, AgentSummary } from "./workflow-summary.js";
 export { FlowceptDb } from "./FlowceptDb.js";
 export type { FlowceptDbOptions, TaskWithDepth, ExportQueryOptions } from "./FlowceptDb.js";
 export { FlowceptQueryError } from "./query-types.js";

@@ -1,5 +1,7 @@
 import type { FlowceptRecord, TaskRecord, WorkflowRecord } from "../records/records.js";
 import { formatDuration, formatLocalTime } from "../util/human-format.js";
+import { AGENT_SUBTYPE } from "../records/agent-vocabulary.js";
+import { taskUsage } from "./task-usage.js";
 
 /** Per-activity figures of a workflow. */
 export interface ActivitySummary {
@@ -8,6 +10,20 @@ export interface ActivitySummary {
   statuses: Record<string, number>;
   /** Seconds: total, mean, min, max of the tasks with both times. */
   duration: { total: number; mean: number; min: number; max: number } | null;
+}
+
+/** Per-agent figures of a workflow: its tasks, model and tool calls, models and tokens. */
+export interface AgentSummary {
+  agent_id: string;
+  name?: string;
+  tasks: number;
+  model_calls: number;
+  tool_calls: number;
+  models: string[];
+  input_tokens: number;
+  output_tokens: number;
+  /** Some of the counts were estimated from characters (the provider reported none). */
+  estimated_tokens: boolean;
 }
 
 /** A readable digest of one workflow and its tasks. */
@@ -26,12 +42,40 @@ export interface WorkflowSummary {
   errors: { activity_id: string; task_id: string; stderr: string }[];
   /** The error a failed workflow ended with (its `stderr`). */
   error?: string;
+  /** The agents whose tasks are in the workflow, when any. */
+  agents?: AgentSummary[];
   /** Where the records were read from. */
   source?: string;
 }
 
-/** Summarises a workflow from its (merged) workflow record and task records. */
-export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: readonly FlowceptRecord[], workflowId?: string, source?: string): WorkflowSummary {
+function agentSummaries(tasks: readonly TaskRecord[], names: ReadonlyMap<string, string>): AgentSummary[] {
+  const by = new Map<string, AgentSummary>();
+  for (const t of tasks) {
+    if (typeof t.agent_id !== "string") continue;
+    let a = by.get(t.agent_id);
+    if (!a) by.set(t.agent_id, (a = { agent_id: t.agent_id, tasks: 0, model_calls: 0, tool_calls: 0, models: [], input_tokens: 0, output_tokens: 0, estimated_tokens: false }));
+    a.tasks++;
+    if (t.subtype === AGENT_SUBTYPE.AGENT_TOOL) a.tool_calls++;
+    const u = taskUsage(t);
+    if (u?.modelCall !== true) continue;
+    a.model_calls++;
+    if (u.model !== undefined && !a.models.includes(u.model)) a.models.push(u.model);
+    a.input_tokens += u.inputTokens ?? 0;
+    a.output_tokens += u.outputTokens ?? 0;
+    if (u.estimated) a.estimated_tokens = true;
+  }
+  for (const a of by.values()) {
+    const name = names.get(a.agent_id);
+    if (name !== undefined && name !== a.agent_id) a.name = name;
+  }
+  return [...by.values()];
+}
+
+/**
+ * Summarises a workflow from its (merged) workflow record and task records;
+ * `agents` are the agent records of the agents among them (for their names).
+ */
+export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: readonly FlowceptRecord[], workflowId?: string, source?: string, agents: readonly FlowceptRecord[] = []): WorkflowSummary {
   const statuses: Record<string, number> = {};
   const acts = new Map<string, ActivitySummary & { sum: number; timed: number }>();
   const errors: WorkflowSummary["errors"] = [];
@@ -73,6 +117,10 @@ export function summarizeWorkflow(workflow: WorkflowRecord | undefined, tasks: r
   if (out.started_at !== undefined && out.ended_at !== undefined) out.duration = out.ended_at - out.started_at;
   const stderr = (wf as { stderr?: unknown } | undefined)?.stderr;
   if (stderr !== undefined && stderr !== "") out.error = typeof stderr === "string" ? stderr : JSON.stringify(stderr);
+  const names = new Map<string, string>();
+  for (const a of agents) if (typeof a.agent_id === "string" && typeof a.name === "string") names.set(a.agent_id, a.name);
+  const perAgent = agentSummaries(tasks.filter((r): r is TaskRecord => r.type === undefined || r.type === "task"), names);
+  if (perAgent.length) out.agents = perAgent;
   if (source) out.source = source;
   return out;
 }
@@ -104,6 +152,15 @@ export function formatWorkflowSummary(s: WorkflowSummary): string {
       lines.push(
         `  ${a.activity_id.padEnd(w)}  ${String(a.count).padStart(6)}  ${(d ? formatDuration(d.mean) : "-").padStart(9)}  ${(d ? formatDuration(d.max) : "-").padStart(9)}  ${(d ? formatDuration(d.total) : "-").padStart(9)}  ${fmtCounts(a.statuses)}`,
       );
+    }
+  }
+  if (s.agents?.length) {
+    lines.push("");
+    lines.push("  agents:");
+    for (const a of s.agents) {
+      const tokens = a.model_calls ? `, tokens ${a.estimated_tokens ? "~" : ""}${a.input_tokens} in / ${a.output_tokens} out` : "";
+      const models = a.models.length ? `, model ${a.models.join(", ")}` : "";
+      lines.push(`    ${a.agent_id}${a.name ? ` (${a.name})` : ""}: ${a.tasks} tasks, ${a.model_calls} model calls, ${a.tool_calls} tool calls${models}${tokens}`);
     }
   }
   if (s.errors.length) {

@@ -62,7 +62,7 @@ describe("MongoRecordExporter", function () {
     const db = target.client.db(dbName);
     const tasks = await db.collection("tasks").listIndexes().toArray();
     const byField = new Map(tasks.map((i) => [Object.keys(i.key)[0], i]));
-    expect([...byField.keys()]).to.include.members(["task_id", "workflow_id", "parent_task_id", "campaign_id"]);
+    expect([...byField.keys()]).to.include.members(["task_id", "workflow_id", "parent_task_id", "campaign_id", "agent_id"]);
     expect(byField.get("task_id")!.unique).to.equal(true);
     const wfs = await db.collection("workflows").listIndexes().toArray();
     expect(wfs.find((i) => Object.keys(i.key)[0] === "workflow_id")!.unique).to.equal(true);
