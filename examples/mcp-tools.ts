@@ -1,6 +1,9 @@
 /**
  * MCP agent tools: each tool call is a task (`subtype: "agent_tool"`), and
- * the client sees exactly what it would see without capture. Needs
+ * the client sees exactly what it would see without capture; an
+ * instrumented client records its calls (`subtype: "mcp_request"`) and
+ * carries its context in `params._meta`, so the tool's task is the call's
+ * child, even in another process. Needs
  * `npm install @modelcontextprotocol/sdk zod`.
  *
  *   node dist/examples/mcp-tools.js
@@ -10,7 +13,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { Flowcept, type TaskRecord } from "flowcept-otel";
-import { instrumentMcpServer } from "flowcept-otel/instrumentations";
+import { instrumentMcpClient, instrumentMcpServer } from "flowcept-otel/instrumentations";
 
 // #region mcp
 const flowcept = await new Flowcept({ workflowName: "agent", agentId: "calculator" }).start();
@@ -24,7 +27,9 @@ server.tool("divide", { a: z.number(), b: z.number() }, async ({ a, b }) => {
 
 const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
 await server.connect(serverSide);
-const client = new Client({ name: "example-client", version: "1.0.0" });
+// #region mcp-client
+const client = instrumentMcpClient(new Client({ name: "example-client", version: "1.0.0" }));
+// #endregion mcp-client
 await client.connect(clientSide);
 const sum = await client.callTool({ name: "add", arguments: { a: 2, b: 3 } });
 const failed = await client.callTool({ name: "divide", arguments: { a: 1, b: 0 } });
@@ -34,3 +39,6 @@ await flowcept.stop();
 console.log(`add -> ${JSON.stringify(sum.content)}; divide -> isError ${String(failed.isError)}`);
 const tools = Flowcept.readBufferFile().filter((r): r is TaskRecord => r.type === "task" && r.subtype === "agent_tool");
 for (const t of tools) console.log(`${t.activity_id} ${t.status} agent=${t.agent_id} used=${JSON.stringify(t.used)}`);
+const calls = Flowcept.readBufferFile().filter((r): r is TaskRecord => r.type === "task" && r.subtype === "mcp_request");
+const add = tools.find((t) => t.activity_id === "add")!;
+console.log(`add's parent is ${calls.find((c) => c.task_id === add.parent_task_id)?.activity_id}`);
