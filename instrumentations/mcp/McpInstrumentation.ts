@@ -15,7 +15,10 @@ export const MCP_ESM_PATTERNS: readonly RegExp[] = [/@modelcontextprotocol\/sdk\
 
 /** The shape of the SDK's `Client` class that is patched. */
 export interface McpClientClass {
-  prototype: { request?: (...a: unknown[]) => unknown };
+  prototype: {
+    /** The SDK's one way to send a request (`callTool` and the others use it). */
+    request?: (...a: unknown[]) => unknown;
+  };
 }
 
 /** The shape of the SDK's `McpServer` class that is patched. */

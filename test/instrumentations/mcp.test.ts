@@ -268,6 +268,21 @@ describe("MCP context across processes (params._meta, as the MCP semantic conven
     }
   });
 
+  it("a hostile or malformed params._meta changes nothing for the tool and leaves its task in the server's workflow", async () => {
+    const server = instrumentMcpServer(calcServer("calc-hostile"));
+    let workflowId = "";
+    let result: unknown;
+    await Flowcept.run({ workflowName: "server-side" }, async (fc) => {
+      workflowId = fc.workflowId;
+      const client = await connect(server);
+      result = await client.callTool({ name: "add", arguments: { a: 1, b: 2 }, _meta: { traceparent: "00-zz-not-a-trace", baggage: `flowcept.workflow_id=${"x".repeat(20_000)}`, tracestate: 42 } });
+      await client.close();
+    });
+    expect((result as ToolResult).content).to.deep.equal([{ type: "text", text: "3" }]);
+    const add = (await store.tasks()).find((t) => t.activity_id === "add")!;
+    expect(add).to.include({ workflow_id: workflowId, status: "FINISHED" });
+  });
+
   it("in one process, through the auto-instrumentation: the same tree, and the client sees exactly what it sees without capture", async () => {
     const plainClient = await connect(calcServer());
     const expected = await callAll(plainClient);

@@ -13,6 +13,7 @@ import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.
 import { HOSTNAME } from "../../lib/process/host-info.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import { ControllableExporter } from "./memory-exporter.js";
+import type { RecordMask } from "../../lib/pipeline/record-mask.js";
 
 /** Records from the processor (in process) and from the ingest service (over OTLP/HTTP protobuf). */
 export interface AgenticProvider {
@@ -25,15 +26,16 @@ export interface AgenticProvider {
 
 const plain = (rs: FlowceptRecord[]): FlowceptRecord[] => JSON.parse(JSON.stringify(rs)) as FlowceptRecord[];
 
-export async function agenticProvider(): Promise<AgenticProvider> {
+/** `mask` runs on both paths, as the processor's and the ingest service's option. */
+export async function agenticProvider(mask?: RecordMask): Promise<AgenticProvider> {
   // What an app's NodeSDK or NodeTracerProvider.register() sets up, unless one is set already.
   const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[Symbol.for("opentelemetry.js.api.1")];
   if (api?.context === undefined) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const local = new ControllableExporter("local");
   const ingestStore = new ControllableExporter("local");
-  const ingest = new OtlpIngestServer({ port: 0, exporters: [ingestStore] });
+  const ingest = new OtlpIngestServer({ port: 0, exporters: [ingestStore], mask });
   const url = await ingest.start();
-  const processor = new FlowceptSpanProcessor({ exporters: [local] });
+  const processor = new FlowceptSpanProcessor({ exporters: [local], ...(mask ? { mask } : {}) });
   const otlp = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }));
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "host.name": HOSTNAME, "service.name": "agentic-test" }), spanProcessors: [processor, otlp] });
   return {

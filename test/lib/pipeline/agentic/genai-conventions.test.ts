@@ -184,6 +184,18 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
     expect((rec.custom_metadata as Record<string, unknown>).llm_usage).to.deep.include({ token_count_source: "estimated_from_chars" });
   });
 
+  it("the mask sees agent tasks as plain JSON on both paths, and can drop their content", async () => {
+    await app.close();
+    app = await agenticProvider((r) => (r.subtype === "ai_model_invocation" ? { ...r, used: { ...(r.used as object), prompt: "[masked by the app]" } } : r));
+    await Flowcept.run({ workflowName: "masked" }, () => agentRun());
+    const { inProcess, ingested } = await app.records();
+    for (const records of [inProcess, ingested]) {
+      const chat = byActivity(records).get("chat gpt-4o")!;
+      expect(chat.used!.prompt).to.equal("[masked by the app]");
+      expect(chat.used!.model).to.equal("gpt-4o");
+    }
+  });
+
   it("the same spans through the OTLP ingest service give the same records", async () => {
     await Flowcept.run({ workflowName: "trip" }, () => agentRun());
     const { inProcess, ingested } = await app.records();
