@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, toJsonSafe, type JsonSafeLimits } from "../records/json
 import type { JsonObject, JsonValue } from "../records/records.js";
 import { agentIdentity, type AgentSpanRole } from "./agent-span.js";
 import { indexedList } from "./indexed-attributes.js";
+import { setOwn } from "../util/own-property.js";
 import type { SpanData } from "./span-data.js";
 
 /** What the mapping takes from an agentic span. */
@@ -75,8 +76,7 @@ class AttrReader {
     for (const key in this.attrs) {
       if (!key.startsWith(prefix)) continue;
       const v = this.attrs[key];
-      const name = key.slice(prefix.length);
-      if (v !== undefined && name !== "__proto__") (out ??= {})[name] = (Array.isArray(v) ? [...v] : v) as JsonValue;
+      if (v !== undefined) setOwn((out ??= {}), key.slice(prefix.length), Array.isArray(v) ? [...v] : v);
     }
     return out;
   }
@@ -376,7 +376,7 @@ export function agentTaskFields(span: SpanData, role: AgentSpanRole, others: Jso
   r.raw("gen_ai.operation.name", "openinference.span.kind", "ai.operationId", "input.mime_type", "output.mime_type");
   if (others !== undefined) {
     let rest: JsonObject | undefined;
-    for (const k in others) if (k !== "__proto__" && !r.isConsumed(k)) (rest ??= {})[k] = others[k]!;
+    for (const k of Object.keys(others)) if (!r.isConsumed(k)) setOwn((rest ??= {}), k, others[k]);
     if (rest !== undefined) fields.customMetadata.span_attributes = rest;
   }
   return fields;

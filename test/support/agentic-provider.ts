@@ -6,8 +6,8 @@
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { context, type Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import type { Tracer } from "@opentelemetry/api";
+import { ensureFlowceptPipeline } from "../../lib/pipeline/register-flowcept.js";
 import { OtlpIngestServer } from "../../exporters/otlp-ingest/OtlpIngestServer.js";
 import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME } from "../../lib/process/host-info.js";
@@ -28,9 +28,9 @@ const plain = (rs: FlowceptRecord[]): FlowceptRecord[] => JSON.parse(JSON.string
 
 /** `mask` runs on both paths, as the processor's and the ingest service's option. */
 export async function agenticProvider(mask?: RecordMask): Promise<AgenticProvider> {
-  // What an app's NodeSDK or NodeTracerProvider.register() sets up, unless one is set already.
-  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[Symbol.for("opentelemetry.js.api.1")];
-  if (api?.context === undefined) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // The context manager an app's NodeSDK or NodeTracerProvider.register() sets up: here Flowcept's
+  // registration's, as when the first workflow of a process without a provider starts.
+  ensureFlowceptPipeline();
   const local = new ControllableExporter("local");
   const ingestStore = new ControllableExporter("local");
   const ingest = new OtlpIngestServer({ port: 0, exporters: [ingestStore], mask });

@@ -48,7 +48,7 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
         "gen_ai.request.max_tokens": 200,
         "server.address": "api.openai.com",
         "gen_ai.system_instructions": JSON.stringify([{ type: "text", content: "You plan trips." }]),
-        "gen_ai.input.messages": JSON.stringify([{ role: "user", parts: [{ type: "text", content: "Plan Paris" }] }]),
+        "gen_ai.input.messages": JSON.stringify([{ role: "user", parts: [{ type: "text", content: "Plan Paris; my key is sk-live-0123456789abcdefghijklmn" }] }]),
         "gen_ai.tool.definitions": JSON.stringify([{ type: "function", name: "get_weather", parameters: { type: "object" } }]),
       },
     }, under(agent));
@@ -99,6 +99,9 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
 
     const chat = tasks.get("chat gpt-4o")!;
     expect(chat).to.include({ subtype: "ai_model_invocation", agent_id: "asst_planner", parent_task_id: agent.task_id });
+    // Secrets inside recorded content are redacted as in every recorded value.
+    expect(JSON.stringify(chat.used)).to.not.include("sk-live-0123456789");
+    expect(JSON.stringify(chat.used)).to.include("Plan Paris; my key is [REDACTED]");
     expect(chat.used).to.deep.include({ model: "gpt-4o", provider: "openai", parameters: { temperature: 0.5, max_tokens: 200 }, tools: ["get_weather"], system_instructions: [{ type: "text", content: "You plan trips." }] });
     expect(chat.generated!.response).to.deep.equal([{ role: "assistant", parts: [{ type: "tool_call", id: "call_7", name: "get_weather", arguments: { city: "Paris" } }], finish_reason: "tool_call" }]);
     expect((chat.custom_metadata as Record<string, unknown>).llm_usage).to.deep.equal({
@@ -172,6 +175,7 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
         "llm.input_messages.0.__proto__.polluted": "yes",
         "gen_ai.prompt.0.constructor": "c",
         "gen_ai.request.__proto__": "p",
+        "custom.__proto__": "kept as data",
         "gen_ai.output.messages": JSON.stringify([{ role: "assistant", content: "x".repeat(200_000) }]),
         "gen_ai.usage.input_tokens": "NaN",
       },
@@ -179,6 +183,8 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
     s.end();
     const rec = byActivity((await app.records()).inProcess).get("chat x")!;
     expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+    expect(Object.getPrototypeOf(rec.used)).to.equal(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor((rec.custom_metadata as Record<string, unknown>).span_attributes, "custom.__proto__")?.value).to.equal("kept as data");
     expect(JSON.stringify(rec.generated).length).to.be.lessThan(70_000);
     expect(JSON.stringify(rec.generated)).to.include("truncated");
     expect((rec.custom_metadata as Record<string, unknown>).llm_usage).to.deep.include({ token_count_source: "estimated_from_chars" });
