@@ -52,24 +52,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const files = FILES.map(
-      (f) =>
-        new InstrumentationNodeModuleFile(
-          `@modelcontextprotocol/sdk/${f}`,
-          SUPPORTED,
-          (exports: { McpServer?: McpServerClass }) => this.patchClass(exports),
-          (exports?: { McpServer?: McpServerClass }) => this.unpatchClass(exports),
-        ),
-    );
-    const clientFiles = CLIENT_FILES.map(
-      (f) =>
-        new InstrumentationNodeModuleFile(
-          `@modelcontextprotocol/sdk/${f}`,
-          SUPPORTED,
-          (exports: { Client?: McpClientClass }) => this.patchClientClass(exports),
-          (exports?: { Client?: McpClientClass }) => this.unpatchClient(exports?.Client?.prototype),
-        ),
-    );
+    const moduleFiles = <E>(paths: readonly string[], patch: (exports: E) => E, unpatch: (exports?: E) => void) =>
+      paths.map((f) => new InstrumentationNodeModuleFile(`@modelcontextprotocol/sdk/${f}`, SUPPORTED, patch, unpatch));
+    const files = moduleFiles<{ McpServer?: McpServerClass }>(FILES, (e) => this.patchClass(e), (e) => this.unpatchClass(e));
+    const clientFiles = moduleFiles<{ Client?: McpClientClass }>(CLIENT_FILES, (e) => this.patchClientClass(e), (e) => this.unpatchClient(e?.Client?.prototype));
     return [new InstrumentationNodeModuleDefinition("@modelcontextprotocol/sdk", SUPPORTED, undefined, undefined, [...files, ...clientFiles])];
   }
 

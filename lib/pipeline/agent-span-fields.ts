@@ -151,22 +151,20 @@ const LAST_MODEL_KEYS = ["embedding.model_name", "llm.model_name"];
 const RESPONSE_MODEL_KEYS = ["gen_ai.response.model", "ai.response.model", "llm.response.model_name", "llm.model_name"];
 const PROVIDER_KEYS = ["gen_ai.provider.name", "gen_ai.system", "ai.model.provider", "llm.provider", "llm.system"];
 
-function prompt(r: AttrReader, limits: JsonSafeLimits): Content | undefined {
-  return (
-    firstContent(r, PROMPT_KEYS, limits) ??
-    listContent(r, "gen_ai.prompt.", limits) ??
-    listContent(r, "llm.input_messages.", limits) ??
-    firstContent(r, ["input.value"], limits)
-  );
+/** Where a model call's input or output is, in order: JSON attributes, indexed lists, OpenInference's value. */
+interface ContentSource {
+  keys: readonly string[];
+  lists: readonly string[];
+  value: string;
 }
 
-function response(r: AttrReader, limits: JsonSafeLimits): Content | undefined {
-  return (
-    firstContent(r, RESPONSE_KEYS, limits) ??
-    listContent(r, "gen_ai.completion.", limits) ??
-    listContent(r, "llm.output_messages.", limits) ??
-    firstContent(r, ["output.value"], limits)
-  );
+const PROMPT: ContentSource = { keys: PROMPT_KEYS, lists: ["gen_ai.prompt.", "llm.input_messages."], value: "input.value" };
+const RESPONSE: ContentSource = { keys: RESPONSE_KEYS, lists: ["gen_ai.completion.", "llm.output_messages."], value: "output.value" };
+
+function contentOf(r: AttrReader, source: ContentSource, limits: JsonSafeLimits): Content | undefined {
+  let c = firstContent(r, source.keys, limits);
+  for (const prefix of source.lists) c ??= listContent(r, prefix, limits);
+  return c ?? firstContent(r, [source.value], limits);
 }
 
 /** Request settings: `gen_ai.request.*`, OpenInference's invocation parameters, or the AI SDK's settings. */
@@ -263,8 +261,8 @@ function put(o: JsonObject, key: string, v: JsonValue | undefined): void {
 }
 
 function modelCall(_span: SpanData, r: AttrReader, limits: JsonSafeLimits, failed: boolean): AgentTaskFields {
-  const input = prompt(r, limits);
-  const output = response(r, limits);
+  const input = contentOf(r, PROMPT, limits);
+  const output = contentOf(r, RESPONSE, limits);
   const toolCalls = firstContent(r, ["ai.response.toolCalls"], limits);
   const used: JsonObject = { prompt: input?.value ?? NOT_CAPTURED };
   put(used, "system_instructions", firstContent(r, ["gen_ai.system_instructions"], limits)?.value);
@@ -315,8 +313,8 @@ function toolCall(span: SpanData, r: AttrReader, limits: JsonSafeLimits, failed:
 }
 
 function agentInvocation(_span: SpanData, r: AttrReader, limits: JsonSafeLimits, failed: boolean): AgentTaskFields {
-  const input = prompt(r, limits);
-  const output = response(r, limits);
+  const input = contentOf(r, PROMPT, limits);
+  const output = contentOf(r, RESPONSE, limits);
   const used: JsonObject = { prompt: input?.value ?? NOT_CAPTURED };
   put(used, "system_instructions", firstContent(r, ["gen_ai.system_instructions"], limits)?.value);
   put(used, "model", r.str(...REQUEST_MODEL_KEYS, ...LAST_MODEL_KEYS));

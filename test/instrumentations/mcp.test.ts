@@ -175,16 +175,7 @@ describe("MCP instrumentation", () => {
     this.timeout(30000);
     const dir = mkdtempSync(join(tmpdir(), "flowcept-mcp-"));
     try {
-      const buffer = join(dir, "buffer.jsonl");
-      const settings = join(dir, "settings.yaml");
-      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
-      const transport = new StdioClientTransport({
-        command: process.execPath,
-        args: ["--import", "flowcept-otel/register", join(CHILDREN, "mcp-stdio-server.js")],
-        cwd: REPO_ROOT,
-        env: { FLOWCEPT_INSTRUMENTATIONS: "mcp", FLOWCEPT_SETTINGS_PATH: settings },
-        stderr: "pipe",
-      });
+      const { buffer, transport } = stdioServer(dir);
       const client = new Client({ name: "stdio-client", version: "1.0.0" });
       await client.connect(transport);
       const ok = (await client.callTool({ name: "add", arguments: { a: 40, b: 2 } })) as ToolResult;
@@ -219,16 +210,7 @@ describe("MCP context across processes (params._meta, as the MCP semantic conven
     const dir = mkdtempSync(join(tmpdir(), "flowcept-mcp-"));
     const traces = await otlpReceiver();
     try {
-      const buffer = join(dir, "server-buffer.jsonl");
-      const settings = join(dir, "settings.yaml");
-      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
-      const transport = new StdioClientTransport({
-        command: process.execPath,
-        args: ["--import", "flowcept-otel/register", join(CHILDREN, "mcp-stdio-server.js")],
-        cwd: REPO_ROOT,
-        env: { FLOWCEPT_INSTRUMENTATIONS: "mcp", FLOWCEPT_SETTINGS_PATH: settings, OTEL_EXPORTER_OTLP_ENDPOINT: traces.url },
-        stderr: "pipe",
-      });
+      const { buffer, transport } = stdioServer(dir, { OTEL_EXPORTER_OTLP_ENDPOINT: traces.url });
       const client = instrumentMcpClient(new Client({ name: "planner-client", version: "1.0.0" }));
       let workflowId = "";
       let answer: ToolResult | undefined;
@@ -316,6 +298,24 @@ describe("MCP context across processes (params._meta, as the MCP semantic conven
     expect((clientModule.Client.prototype.request as { __wrapped?: boolean }).__wrapped).to.not.equal(true);
   });
 });
+
+/**
+ * The stdio MCP server of test/children, as `node --import flowcept-otel/register` with
+ * `FLOWCEPT_INSTRUMENTATIONS=mcp`, writing its records to a store in `dir`.
+ */
+function stdioServer(dir: string, env: Record<string, string> = {}): { buffer: string; transport: StdioClientTransport } {
+  const buffer = join(dir, "server-buffer.jsonl");
+  const settings = join(dir, "settings.yaml");
+  writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ["--import", "flowcept-otel/register", join(CHILDREN, "mcp-stdio-server.js")],
+    cwd: REPO_ROOT,
+    env: { FLOWCEPT_INSTRUMENTATIONS: "mcp", FLOWCEPT_SETTINGS_PATH: settings, ...env },
+    stderr: "pipe",
+  });
+  return { buffer, transport };
+}
 
 /** Reads a buffer file written by another process, until `done` holds (the process flushes at exit). */
 async function waitForRecords(path: string, done: (rs: FlowceptRecord[]) => boolean): Promise<FlowceptRecord[]> {

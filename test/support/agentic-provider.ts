@@ -11,7 +11,8 @@ import { ensureFlowceptPipeline } from "../../lib/pipeline/register-flowcept.js"
 import { OtlpIngestServer } from "../../exporters/otlp-ingest/OtlpIngestServer.js";
 import { FlowceptSpanProcessor } from "../../lib/pipeline/FlowceptSpanProcessor.js";
 import { HOSTNAME } from "../../lib/process/host-info.js";
-import type { FlowceptRecord } from "../../lib/records/records.js";
+import { expect } from "chai";
+import type { FlowceptRecord, TaskRecord } from "../../lib/records/records.js";
 import { ControllableExporter } from "./memory-exporter.js";
 import type { RecordMask } from "../../lib/pipeline/record-mask.js";
 
@@ -60,4 +61,31 @@ export function withoutTimes(r: FlowceptRecord): Record<string, unknown> {
   const out: Record<string, unknown> = { ...r };
   for (const k of TIMES) delete out[k];
   return out;
+}
+
+/** `custom_metadata.llm_usage` of a task. */
+export function usageOf(t: TaskRecord): Record<string, unknown> {
+  return (t.custom_metadata as { llm_usage: Record<string, unknown> }).llm_usage;
+}
+
+/** Checks that both paths wrote the same `taskCount` task records and the same agent records, times aside. */
+export function expectSameRecords(inProcess: FlowceptRecord[], ingested: FlowceptRecord[], taskCount: number): void {
+  const tasks = (rs: FlowceptRecord[]) => new Map(rs.filter((r) => r.type === "task").map((r) => [r.task_id as string, withoutTimes(r)]));
+  const a = tasks(inProcess);
+  const b = tasks(ingested);
+  expect(a.size).to.equal(taskCount);
+  expect([...b.keys()].sort()).to.deep.equal([...a.keys()].sort());
+  for (const [id, rec] of a) expect(b.get(id), String(rec.activity_id)).to.deep.equal(rec);
+  const agents = (rs: FlowceptRecord[]) => rs.filter((r) => r.type === "agent").map(withoutTimes);
+  expect(agents(ingested)).to.deep.equal(agents(inProcess));
+}
+
+/** Mocha hooks giving each test a fresh {@link agenticProvider}; read `.app` inside tests. */
+export function useAgenticProvider(): { app: AgenticProvider } {
+  const holder = {} as { app: AgenticProvider };
+  beforeEach(async () => {
+    holder.app = await agenticProvider();
+  });
+  afterEach(() => holder.app.close());
+  return holder;
 }

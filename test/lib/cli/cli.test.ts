@@ -148,11 +148,11 @@ describe("flowcept-otel CLI", function () {
     const report = JSON.parse(missing.stdout) as { reachable: boolean; ok: boolean; collections: { collection: string; missing: string }[] };
     expect(report.reachable).to.equal(true);
     expect(report.ok).to.equal(false);
-    expect(report.collections.find((c) => c.collection === "tasks")!.missing).to.equal("task_id, workflow_id, parent_task_id, campaign_id");
+    expect(report.collections.find((c) => c.collection === "tasks")!.missing).to.equal("task_id, workflow_id, parent_task_id, campaign_id, agent_id");
     expect(missing.stderr).to.contain("check --create-indexes");
     const fixed = await cli(["--mongo-uri", target.uri, "--db", dbName, "check", "--create-indexes"], env);
     expect(fixed.code).to.equal(0);
-    expect(fixed.stdout).to.match(/tasks\s+4\s+true/);
+    expect(fixed.stdout).to.match(/tasks\s+5\s+true/);
   });
 
   it("replays spill files into MongoDB, then queries MongoDB", async () => {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { Flowcept } from "../../../../lib/capture/Flowcept.js";
 import { NOT_CAPTURED } from "../../../../lib/records/agent-vocabulary.js";
 import type { FlowceptRecord, TaskRecord } from "../../../../lib/records/records.js";
-import { agenticProvider, withoutTimes, type AgenticProvider } from "../../../support/agentic-provider.js";
+import { expectSameRecords, usageOf, useAgenticProvider } from "../../../support/agentic-provider.js";
 import { useTempStore } from "../../../support/temp-store.js";
 
 type Usage = ConstructorParameters<typeof MockLanguageModelV3>[0];
@@ -30,18 +30,10 @@ function tasks(records: FlowceptRecord[]): TaskRecord[] {
   return records.filter((r): r is TaskRecord => r.type === "task");
 }
 
-function usageOf(t: TaskRecord): Record<string, unknown> {
-  return (t.custom_metadata as { llm_usage: Record<string, unknown> }).llm_usage;
-}
-
 describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", function () {
   this.timeout(20_000);
   useTempStore();
-  let app: AgenticProvider;
-  beforeEach(async () => {
-    app = await agenticProvider();
-  });
-  afterEach(() => app.close());
+  const provider = useAgenticProvider();
 
   async function runAgent(telemetry: { recordInputs?: boolean; recordOutputs?: boolean } = {}): Promise<{ workflowId: string; text: string }> {
     let workflowId = "";
@@ -53,7 +45,7 @@ describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", 
         prompt: "What is 2+3?",
         tools: { add },
         stopWhen: stepCountIs(5),
-        experimental_telemetry: { isEnabled: true, functionId: "calculator", tracer: app.tracer("ai"), ...telemetry },
+        experimental_telemetry: { isEnabled: true, functionId: "calculator", tracer: provider.app.tracer("ai"), ...telemetry },
       });
       text = result.text;
     });
@@ -63,7 +55,7 @@ describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", 
   it("records each model call and tool call with tokens, under the invocation, in the workflow; one agent record", async () => {
     const { workflowId, text } = await runAgent();
     expect(text).to.equal("The sum is 5.");
-    const { inProcess } = await app.records();
+    const { inProcess } = await provider.app.records();
     const all = tasks(inProcess);
     expect(all.map((t) => t.subtype).sort()).to.deep.equal(["agent_invocation", "agent_tool", "ai_model_invocation", "ai_model_invocation"]);
     expect(all.map((t) => [t.workflow_id, t.agent_id, t.status])).to.deep.equal(all.map(() => [workflowId, "calculator", "FINISHED"]));
@@ -96,7 +88,7 @@ describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", 
 
   it("with recordInputs and recordOutputs off the records say the content was not captured; tokens are still the provider's", async () => {
     await runAgent({ recordInputs: false, recordOutputs: false });
-    const all = tasks((await app.records()).inProcess);
+    const all = tasks((await provider.app.records()).inProcess);
     const models = all.filter((t) => t.subtype === "ai_model_invocation");
     expect(models).to.have.length(2);
     for (const m of models) {
@@ -117,9 +109,9 @@ describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", 
       },
     });
     await Flowcept.run({ workflowName: "failing" }, async () => {
-      await generateText({ model, prompt: "hi", maxRetries: 0, experimental_telemetry: { isEnabled: true, tracer: app.tracer("ai") } }).catch(() => undefined);
+      await generateText({ model, prompt: "hi", maxRetries: 0, experimental_telemetry: { isEnabled: true, tracer: provider.app.tracer("ai") } }).catch(() => undefined);
     });
-    const all = tasks((await app.records()).inProcess);
+    const all = tasks((await provider.app.records()).inProcess);
     const failed = all.find((t) => t.subtype === "ai_model_invocation")!;
     expect(failed.status).to.equal("ERROR");
     expect(failed.stderr).to.match(/rate limited by the provider/);
@@ -129,14 +121,7 @@ describe("Vercel AI SDK (ai) with its telemetry on: a tool-calling agent loop", 
 
   it("the same spans through the OTLP ingest service give the same records", async () => {
     await runAgent();
-    const { inProcess, ingested } = await app.records();
-    const byId = (rs: FlowceptRecord[]) => new Map(rs.filter((r) => r.type === "task").map((r) => [r.task_id as string, withoutTimes(r)]));
-    const a = byId(inProcess);
-    const b = byId(ingested);
-    expect(a.size).to.equal(4);
-    expect([...b.keys()].sort()).to.deep.equal([...a.keys()].sort());
-    for (const [id, rec] of a) expect(b.get(id), `task ${String(rec.activity_id)}`).to.deep.equal(rec);
-    const agents = (rs: FlowceptRecord[]) => rs.filter((r) => r.type === "agent").map(withoutTimes);
-    expect(agents(ingested)).to.deep.equal(agents(inProcess));
+    const { inProcess, ingested } = await provider.app.records();
+    expectSameRecords(inProcess, ingested, 4);
   });
 });

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { Flowcept } from "../../../../lib/capture/Flowcept.js";
 import { NOT_CAPTURED } from "../../../../lib/records/agent-vocabulary.js";
 import type { FlowceptRecord, TaskRecord } from "../../../../lib/records/records.js";
-import { agenticProvider, withoutTimes, type AgenticProvider } from "../../../support/agentic-provider.js";
+import { agenticProvider, expectSameRecords, withoutTimes, type AgenticProvider } from "../../../support/agentic-provider.js";
 import { useTempStore } from "../../../support/temp-store.js";
 
 function byActivity(records: FlowceptRecord[]): Map<string, TaskRecord> {
@@ -205,12 +205,6 @@ describe("spans of the OTel GenAI conventions (current and previous names)", fun
   it("the same spans through the OTLP ingest service give the same records", async () => {
     await Flowcept.run({ workflowName: "trip" }, () => agentRun());
     const { inProcess, ingested } = await app.records();
-    const tasks = (rs: FlowceptRecord[]) => new Map(rs.filter((r) => r.type === "task").map((r) => [r.task_id as string, withoutTimes(r)]));
-    const a = tasks(inProcess);
-    const b = tasks(ingested);
-    expect(a.size).to.equal(5);
-    for (const [id, rec] of a) expect(b.get(id), String(rec.activity_id)).to.deep.equal(rec);
-    const agents = (rs: FlowceptRecord[]) => rs.filter((r) => r.type === "agent").map(withoutTimes);
-    expect(agents(ingested)).to.deep.equal(agents(inProcess));
+    expectSameRecords(inProcess, ingested, 5);
   });
 });

@@ -6,7 +6,7 @@ import { OpenAIInstrumentation as OpenInferenceOpenAIInstrumentation } from "@ar
 import { Flowcept } from "../../../../lib/capture/Flowcept.js";
 import { HIDDEN_BY_LIBRARY, NOT_CAPTURED } from "../../../../lib/records/agent-vocabulary.js";
 import type { FlowceptRecord, TaskRecord } from "../../../../lib/records/records.js";
-import { agenticProvider, withoutTimes, type AgenticProvider } from "../../../support/agentic-provider.js";
+import { expectSameRecords, usageOf, useAgenticProvider } from "../../../support/agentic-provider.js";
 import { ANSWER, startOpenAiApiServer, type OpenAiApiServer } from "../../../support/openai-api-server.js";
 import { useTempStore } from "../../../support/temp-store.js";
 
@@ -43,25 +43,17 @@ function modelCalls(records: FlowceptRecord[]): TaskRecord[] {
   return records.filter((r): r is TaskRecord => r.type === "task" && r.subtype === "ai_model_invocation").sort((a, b) => (a.started_at ?? 0) - (b.started_at ?? 0));
 }
 
-function usageOf(t: TaskRecord): Record<string, unknown> {
-  return (t.custom_metadata as { llm_usage: Record<string, unknown> }).llm_usage;
-}
-
 describe("the official openai client, instrumented, against a local server in the OpenAI API's shape", function () {
   this.timeout(20_000);
   useTempStore();
+  const provider = useAgenticProvider();
   let api: OpenAiApiServer;
-  let app: AgenticProvider;
   let openai: OpenAIModule;
   beforeEach(async () => {
     api = await startOpenAiApiServer();
-    app = await agenticProvider();
     openai = require("openai") as OpenAIModule;
   });
-  afterEach(async () => {
-    await app.close();
-    await api.close();
-  });
+  afterEach(() => api.close());
 
   const client = (): Client => new openai.OpenAI({ apiKey: "sk-test-not-a-real-key-0000000000", baseURL: api.url, maxRetries: 0 });
 
@@ -81,7 +73,7 @@ describe("the official openai client, instrumented, against a local server in th
     let unregister: () => void;
     beforeEach(() => {
       instr = new OtelOpenAIInstrumentation({ captureMessageContent: true });
-      unregister = registerInstrumentations({ instrumentations: [instr], tracerProvider: app.provider });
+      unregister = registerInstrumentations({ instrumentations: [instr], tracerProvider: provider.app.provider });
       openai = require("openai") as OpenAIModule;
       // An `openai` loaded before the instrumentation (by an earlier test): patched as its require hook would.
       patchedByHand = !(openai.OpenAI.Chat.Completions.prototype.create as { __wrapped?: boolean }).__wrapped;
@@ -95,7 +87,7 @@ describe("the official openai client, instrumented, against a local server in th
     it("chat, tool calls, a stream and an error become model-call tasks with model, provider, tokens and finish reasons", async () => {
       const { answers, workflowId } = await run();
       expect(answers).to.deep.equal([ANSWER, "get_weather", ANSWER, ANSWER, "error: 429 Rate limit reached for requests"]);
-      const { inProcess } = await app.records();
+      const { inProcess } = await provider.app.records();
       const calls = modelCalls(inProcess);
       expect(calls).to.have.length(5);
       expect(calls.every((c) => c.workflow_id === workflowId && c.agent_id === "weather-agent")).to.equal(true);
@@ -117,7 +109,7 @@ describe("the official openai client, instrumented, against a local server in th
   describe("OpenInference's OpenAI instrumentation (content on spans unless hidden)", () => {
     let instr: OpenInferenceOpenAIInstrumentation;
     const instrument = (traceConfig?: { hideInputs?: boolean; hideOutputs?: boolean }): void => {
-      instr = new OpenInferenceOpenAIInstrumentation({ instrumentationConfig: { enabled: false }, tracerProvider: app.provider, ...(traceConfig ? { traceConfig } : {}) });
+      instr = new OpenInferenceOpenAIInstrumentation({ instrumentationConfig: { enabled: false }, tracerProvider: provider.app.provider, ...(traceConfig ? { traceConfig } : {}) });
       instr.manuallyInstrument(openai as never);
     };
     afterEach(() => instr.disable());
@@ -127,7 +119,7 @@ describe("the official openai client, instrumented, against a local server in th
       const { answers } = await run();
       expect(answers[0]).to.equal(ANSWER);
       expect(answers[4]).to.match(/^error: 429/);
-      const calls = modelCalls((await app.records()).inProcess);
+      const calls = modelCalls((await provider.app.records()).inProcess);
       // The call the API refused has no record: this instrumentation never ends the span of a rejected call.
       expect(calls).to.have.length(4);
       const [plain, asked, answered, streamed] = calls;
@@ -149,7 +141,7 @@ describe("the official openai client, instrumented, against a local server in th
     it("inputs and outputs hidden by the instrumentation are recorded as hidden, never as empty", async () => {
       instrument({ hideInputs: true, hideOutputs: true });
       await run();
-      const [plain] = modelCalls((await app.records()).inProcess);
+      const [plain] = modelCalls((await provider.app.records()).inProcess);
       expect(plain!.used!.prompt).to.equal(HIDDEN_BY_LIBRARY);
       expect(plain!.generated).to.deep.equal({ response: HIDDEN_BY_LIBRARY });
       expect(usageOf(plain!).token_count_source).to.equal("provider");
@@ -158,12 +150,8 @@ describe("the official openai client, instrumented, against a local server in th
     it("the same spans through the OTLP ingest service give the same records", async () => {
       instrument();
       await run();
-      const { inProcess, ingested } = await app.records();
-      const tasks = (rs: FlowceptRecord[]) => new Map(rs.filter((r) => r.type === "task").map((r) => [r.task_id as string, withoutTimes(r)]));
-      const a = tasks(inProcess);
-      const b = tasks(ingested);
-      expect(a.size).to.equal(4);
-      for (const [id, rec] of a) expect(b.get(id), String(rec.activity_id)).to.deep.equal(rec);
+      const { inProcess, ingested } = await provider.app.records();
+      expectSameRecords(inProcess, ingested, 4);
     });
   });
 });
