@@ -11,6 +11,7 @@
  * its start and end: background samples may be older than a short task, the
  * process counters never are.
  */
+import { getSettingsSafe, settingsGeneration } from "../settings/settings-loader.js";
 import type { FlowceptSettings } from "../settings/settings.js";
 import { sharedTelemetrySampler } from "../telemetry/shared-sampler.js";
 import type { TelemetrySampler } from "../telemetry/TelemetrySampler.js";
@@ -30,10 +31,12 @@ export function taskTelemetry(option: boolean | undefined, configured: boolean):
 
 const DEFAULT_TOGGLES = { cpu: true, mem: true, disk: true, network: true };
 
-let configured: TelemetrySampler | undefined;
 let users = 0;
-let fallback: TelemetrySampler | undefined;
+/** Samplers started on a task's demand (no workflow had started them); stopped with the last workflow. */
+const startedOnDemand = new Set<TelemetrySampler>();
 let explicitWanted = false;
+let configuredGen = -1;
+let configuredNow: TelemetrySampler | undefined;
 
 /** Notes that some wrapper asks for telemetry explicitly, so workflows start the default sampler up front. */
 export function wantTelemetry(): void {
@@ -50,7 +53,6 @@ export function acquireTelemetry(settings: FlowceptSettings): TelemetrySampler |
   let s: TelemetrySampler;
   if (telemetryConfigured(settings.telemetry_capture)) {
     s = sharedTelemetrySampler(settings.telemetry_capture);
-    configured = s;
   } else if (explicitWanted) {
     s = sharedTelemetrySampler(DEFAULT_TOGGLES);
   } else return undefined;
@@ -65,13 +67,23 @@ export function releaseTelemetry(s: TelemetrySampler | undefined): void {
   s.stop();
   users = Math.max(0, users - 1);
   if (users === 0) {
-    configured = undefined;
-    fallback?.stop();
-    fallback = undefined;
+    for (const d of startedOnDemand) d.stop();
+    startedOnDemand.clear();
   }
 }
 
 let processCounters: ProcessCounters | undefined;
+
+/** The sampler `telemetry_capture` configures now, or undefined when every block is off (looked up once per settings change). */
+function configuredSampler(): TelemetrySampler | undefined {
+  const gen = settingsGeneration();
+  if (gen !== configuredGen) {
+    const t = getSettingsSafe().telemetry_capture;
+    configuredNow = telemetryConfigured(t) ? sharedTelemetrySampler(t) : undefined;
+    configuredGen = gen;
+  }
+  return configuredNow;
+}
 
 /**
  * A telemetry snapshot as JSON text, or undefined. With `"explicit"` it
@@ -79,13 +91,11 @@ let processCounters: ProcessCounters | undefined;
  */
 export function telemetrySnapshotJson(telemetry: TaskTelemetry = true): string | undefined {
   try {
-    let sampler = configured;
-    if (sampler === undefined) {
-      if (fallback === undefined) {
-        fallback = sharedTelemetrySampler(DEFAULT_TOGGLES);
-        fallback.start();
-      }
-      sampler = fallback;
+    // The current settings choose the sampler, not whichever workflow started one last.
+    const sampler = configuredSampler() ?? sharedTelemetrySampler(DEFAULT_TOGGLES);
+    if (!sampler.running) {
+      sampler.start();
+      startedOnDemand.add(sampler);
     }
     const json = sampler.captureJson();
     if (telemetry !== "explicit" || sampler.blocks.includes("process")) return json;

@@ -69,6 +69,24 @@ describe("telemetry on tasks and workflows", function () {
     }
   });
 
+  it("an explicit telemetry task follows the current settings, not the sampler another running workflow started", async () => {
+    // A long-lived workflow (as the process's implicit one is) keeps the cpu-only sampler running…
+    configure({ telemetry_capture: { cpu: true } });
+    const longLived = await new Flowcept({ workflowName: "long_lived" }).start();
+    try {
+      // …while the settings now turn every block off: explicit telemetry gets the default blocks.
+      configure({ telemetry_capture: { cpu: false } });
+      const step = telemetryFlowceptTask(function explicitStep() {
+        return 1;
+      });
+      await Flowcept.run({}, () => step());
+      const t = (await store.tasks()).find((r) => r.activity_id === "explicitStep")!;
+      expect(t.telemetry_at_start).to.include.keys("cpu", "memory", "disk", "network");
+    } finally {
+      await longLived.stop();
+    }
+  });
+
   it("an explicit telemetry task reads this process's counters at its own start and end: a 17 ms CPU-bound task shows its CPU time", async () => {
     const spin = telemetryFlowceptTask(function spin(cpuMs: number) {
       const start = process.cpuUsage();
