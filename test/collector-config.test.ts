@@ -24,8 +24,18 @@ function typeOf(id: string): string {
 describe("collector-config.yaml", () => {
   const cfg = parse(text) as CollectorConfig;
 
-  it("pins the otelcol-contrib version it was written for", () => {
-    expect(text).to.match(/otelcol-contrib v\d+\.\d+\.\d+/);
+  it("pins the collector release it is tested with", () => {
+    expect(text).to.match(/OpenTelemetry Collector v\d+\.\d+\.\d+/);
+  });
+
+  it("takes every address it listens on from the environment (so it can bind to loopback on free ports)", () => {
+    const otlp = cfg.receivers!.otlp as { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } };
+    const health = cfg.extensions!.health_check as { endpoint: string };
+    for (const endpoint of [otlp.protocols.grpc.endpoint, otlp.protocols.http.endpoint, health.endpoint]) {
+      expect(endpoint).to.match(/^\$\{env:OTELCOL_[A-Z_]+_ENDPOINT:-0\.0\.0\.0:\d+\}$/);
+    }
+    const telemetry = JSON.stringify((cfg.service as { telemetry?: unknown }).telemetry);
+    expect(telemetry).to.include("${env:OTELCOL_METRICS_HOST:-localhost}").and.include("${env:OTELCOL_METRICS_PORT:-8888}");
   });
 
   it("references only components it defines, in every pipeline", () => {
@@ -72,8 +82,8 @@ describe("collector-config.yaml", () => {
 
   it("receives OTLP on 4317 (gRPC) and 4318 (HTTP) and exports to Jaeger, a file and the ingest service", () => {
     const otlp = cfg.receivers!.otlp as { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } };
-    expect(otlp.protocols.grpc.endpoint).to.match(/:4317$/);
-    expect(otlp.protocols.http.endpoint).to.match(/:4318$/);
+    expect(otlp.protocols.grpc.endpoint).to.match(/:4317\}$/);
+    expect(otlp.protocols.http.endpoint).to.match(/:4318\}$/);
     const exporters = cfg.service.pipelines.traces!.exporters!;
     expect(exporters.map(typeOf)).to.include.members(["otlp_grpc", "file", "otlp_http"]);
     const jaeger = cfg.exporters![exporters.find((e) => typeOf(e) === "otlp_grpc")!] as { endpoint: string };

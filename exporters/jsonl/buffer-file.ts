@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import { mergeRecords } from "../../lib/records/merge-records.js";
 import { enrichRecord } from "../../lib/records/enrich-record.js";
+import { withRecordType } from "../../lib/records/record-type.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 
 /** Options of `Flowcept.readBufferFile`. */
@@ -45,7 +46,8 @@ export function bufferFileFamily(basePath: string): string[] {
 /**
  * Parses JSON Lines text. A last line without its newline that does not
  * parse is a torn write and is left out quietly; any other bad line is
- * skipped with a warning naming the file and line.
+ * skipped with a warning naming the file and line. A message without `type`
+ * (Flowcept writes some) gets the type Flowcept's inserter would infer.
  */
 export function parseJsonLines(text: string, source: string, onRecord: (r: FlowceptRecord) => void, firstLine = 1): void {
   let start = 0;
@@ -58,7 +60,7 @@ export function parseJsonLines(text: string, source: string, onRecord: (r: Flowc
       const chunk = text.slice(start, end);
       try {
         const value = JSON.parse(chunk) as unknown;
-        if (value && typeof value === "object" && !Array.isArray(value)) onRecord(value as FlowceptRecord);
+        if (value && typeof value === "object" && !Array.isArray(value)) onRecord(withRecordType(value as FlowceptRecord));
         else diag.warn(`flowcept: ${source}:${line}: not a JSON object, skipped`);
       } catch {
         if (!torn && chunk.trim() !== "") diag.warn(`flowcept: ${source}:${line}: corrupt line skipped`);

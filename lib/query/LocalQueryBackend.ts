@@ -13,6 +13,7 @@ import { Query } from "mingo";
 import { bufferFileFamily } from "../../exporters/jsonl/buffer-file.js";
 import { mergeRecord } from "../records/merge-records.js";
 import { enrichRecord } from "../records/enrich-record.js";
+import { recordTypeOf } from "../records/record-type.js";
 import { lineMayHold, scanFieldChoice, scanStringField, textCondition, type TextCondition } from "./line-index.js";
 import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
@@ -280,7 +281,8 @@ export class LocalQueryBackend implements QueryBackend {
           continue;
         }
         if (!r || typeof r !== "object") continue;
-        slot = ID_FIELD[r.type as string];
+        const type = recordTypeOf(r);
+        slot = type === undefined ? undefined : ID_FIELD[type];
         if (!slot) continue;
         const rid = r[slot[1]];
         if (typeof rid !== "string") continue;
