@@ -5,6 +5,7 @@
  */
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import type { SpanData } from "../../lib/pipeline/span-data.js";
+import { epochSeconds } from "../../lib/records/clock.js";
 import { setOwn } from "../../lib/util/own-property.js";
 import type { OtlpAnyValue, OtlpId, OtlpInt64, OtlpKeyValue, OtlpSpan } from "./otlp-types.js";
 
@@ -18,6 +19,7 @@ const HEX_ID = /^[0-9a-fA-F]+$/;
 const KIND_NAMES = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
 const STATUS_NAMES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 const TWO_32 = 4294967296;
+const NANOS_PER_SECOND = 1_000_000_000n;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 
@@ -63,13 +65,20 @@ function int64(v: OtlpInt64): number | string {
 /** Nanoseconds since the epoch as float seconds; undefined for 0 (unset). */
 function nanosToSeconds(v: OtlpInt64 | null | undefined, what: string): number | undefined {
   if (v === undefined || v === null) return undefined;
+  // Split into whole seconds and nanoseconds before converting (the whole nanosecond count
+  // does not fit a double exactly), with the rounding the in-process path uses.
   let s: number;
-  if (typeof v === "number") s = v / 1e9;
-  else if (typeof v === "string") {
+  if (typeof v === "number") {
+    const ns = Math.trunc(v);
+    const rest = ns % 1e9;
+    s = epochSeconds((ns - rest) / 1e9, rest);
+  } else if (typeof v === "string") {
     if (!/^\d+$/.test(v)) throw new OtlpSpanError(`${what} must be unsigned nanoseconds, got "${v.slice(0, 40)}"`);
-    // Split before converting: the whole nanosecond count does not fit a double exactly.
-    s = v.length > 9 ? Number(v.slice(0, -9)) + Number(v.slice(-9)) / 1e9 : Number(v) / 1e9;
-  } else s = (v.high >>> 0) * (TWO_32 / 1e9) + (v.low >>> 0) / 1e9;
+    s = v.length > 9 ? epochSeconds(Number(v.slice(0, -9)), Number(v.slice(-9))) : epochSeconds(0, Number(v));
+  } else {
+    const ns = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+    s = epochSeconds(Number(ns / NANOS_PER_SECOND), Number(ns % NANOS_PER_SECOND));
+  }
   if (!Number.isFinite(s) || s < 0) throw new OtlpSpanError(`${what} is not a valid time`);
   return s === 0 ? undefined : s;
 }

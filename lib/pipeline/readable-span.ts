@@ -1,10 +1,11 @@
 import type { HrTime } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { epochSeconds } from "../records/clock.js";
 import type { SpanData } from "./span-data.js";
 
-/** Float seconds from an OTel `HrTime`. */
+/** Float seconds from an OTel `HrTime`, as OTLP export would carry it (whole nanoseconds). */
 export function hrToSeconds(t: HrTime): number {
-  return t[0] + t[1] / 1e9;
+  return epochSeconds(t[0], t[1]);
 }
 
 /** {@link SpanData} of an in-process span (open or ended). */
