@@ -21,8 +21,8 @@ export interface App {
   finished(): Promise<void>;
 }
 
-/** Starts the app exporting OTLP/HTTP to `collectorUrl`; `env` adds APP_MODE and the like. */
-export function startApp(dir: string, collectorUrl: string, env: Record<string, string> = {}): App {
+/** Starts the app exporting OTLP/HTTP to `collectorUrl` (undefined: no export); `env` adds APP_MODE and the like. */
+export function startApp(dir: string, collectorUrl: string | undefined, env: Record<string, string> = {}): App {
   const store = join(dir, "app_buffer.jsonl");
   const process = PeerProcess.start({
     name: "app",

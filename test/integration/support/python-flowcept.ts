@@ -21,6 +21,7 @@ export function writeOfflineSettings(dir: string, bufferPath: string): string {
     [
       "project:",
       "  db_flush_mode: offline",
+      "  enrich_messages: false",
       "  dump_buffer:",
       "    enabled: true",
       `    path: ${JSON.stringify(bufferPath)}`,
