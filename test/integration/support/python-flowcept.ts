@@ -21,7 +21,6 @@ export function writeOfflineSettings(dir: string, bufferPath: string): string {
     [
       "project:",
       "  db_flush_mode: offline",
-      "  enrich_messages: false",
       "  dump_buffer:",
       "    enabled: true",
       `    path: ${JSON.stringify(bufferPath)}`,
