@@ -7,12 +7,19 @@ import { expect } from "chai";
 import { join } from "node:path";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import { startApp, workflowRecords, lineCounts, type App } from "./support/app.js";
-import { jaegerTrace, type JaegerTrace } from "./support/jaeger-api.js";
+import { taskIdOf } from "../../lib/records/ids.js";
+import { jaegerTrace, type JaegerSpan, type JaegerTrace } from "./support/jaeger-api.js";
 import { usePeers } from "./support/peers.js";
 import { waitFor } from "./support/PeerProcess.js";
 import { outputDir, startCollector, startIngest, startJaeger, type Collector, type Ingest, type Jaeger } from "./support/stack.js";
 
 const TOKEN = "integration-token";
+
+/** The task id of a span: its `flowcept.task_id`, else the one derived from its trace and span ids. */
+function taskIdOfSpan(span: JaegerSpan): string {
+  const explicit = span.attributes["flowcept.task_id"];
+  return typeof explicit === "string" ? explicit : taskIdOf(span.traceId, span.spanId);
+}
 
 describe("integration: app → OpenTelemetry Collector → Jaeger and flowcept-otel ingest", function () {
   const peers = usePeers("otelcol", "jaeger");
@@ -84,20 +91,27 @@ describe("integration: app → OpenTelemetry Collector → Jaeger and flowcept-o
     });
 
     it("names every span after its activity and nests spans as the records do", () => {
-      const byTaskId = new Map([...captured.values()].filter((r) => r.type === "task").map((r) => [String(r.task_id), r]));
       const names = trace.spans.map((s) => s.name).sort();
       const activities = [...captured.values()].map((r) => String(r.type === "workflow" ? r.name : r.activity_id)).sort();
       expect(names).to.deep.equal(activities);
-      for (const span of trace.spans) {
-        const taskId = span.attributes["flowcept.task_id"];
-        if (typeof taskId !== "string") continue;
-        const rec = byTaskId.get(taskId)!;
-        expect(span.name, taskId).to.equal(rec.activity_id);
-        if (rec.parent_task_id === undefined) continue;
+      const workflowSpan = trace.spans.find((s) => s.attributes["flowcept.type"] === "workflow")!;
+      expect(workflowSpan.name).to.equal("integration_pipeline");
+      expect(workflowSpan.parentSpanId).to.equal(undefined);
+      let nested = 0;
+      for (const span of trace.spans.filter((s) => s !== workflowSpan)) {
+        const rec = captured.get(`task:${taskIdOfSpan(span)}`);
+        expect(rec, `${span.name}: its task record`).to.not.equal(undefined);
+        expect(span.name).to.equal(rec!.activity_id);
         const parent = trace.spans.find((s) => s.spanId === span.parentSpanId);
         expect(parent, `${span.name}: parent span`).to.not.equal(undefined);
-        expect(parent!.attributes["flowcept.task_id"], `${span.name}: parent task`).to.equal(rec.parent_task_id);
+        if (rec!.parent_task_id === undefined) {
+          expect(parent, `${span.name}: a top-level task is a child of the workflow span`).to.equal(workflowSpan);
+        } else {
+          expect(taskIdOfSpan(parent!), `${span.name}: parent task`).to.equal(rec!.parent_task_id);
+          nested++;
+        }
       }
+      expect(nested, "nested tasks (normalize in preprocess, iterations in the loop)").to.be.at.least(4 + 3);
     });
 
     it("marks the failing task's span ERROR with an exception event", () => {
@@ -113,7 +127,7 @@ describe("integration: app → OpenTelemetry Collector → Jaeger and flowcept-o
     it("carries the flowcept.* attributes and the input.value/output.value mirrors", () => {
       const train = trace.spans.find((s) => s.name === "train_step")!;
       expect(train.attributes["flowcept.workflow_id"]).to.equal(workflowId);
-      expect(train.attributes["flowcept.task_id"]).to.be.a("string");
+      expect(captured.get(`task:${taskIdOfSpan(train)}`)?.activity_id).to.equal("train_step");
       expect(JSON.parse(String(train.attributes["flowcept.used"]))).to.include({ lr: 0.1 });
       expect(JSON.parse(String(train.attributes["flowcept.generated"]))).to.have.property("loss");
       expect(JSON.parse(String(train.attributes["input.value"]))).to.include({ lr: 0.1 });

@@ -25,6 +25,21 @@ const CLI = join(DIST, "lib", "cli", "main.js");
 export const COLLECTOR_CONFIG = join(REPO_ROOT, "collector-config.yaml");
 const JAEGER_CONFIG = join(REPO_ROOT, "test", "integration", "peers", "jaeger-config.yaml");
 
+/**
+ * Runs `start` again (with new free ports) when the program could not bind
+ * because another process took a port between the test asking the OS for it
+ * and the program binding it.
+ */
+async function withFreshPorts<T>(start: () => Promise<{ process: PeerProcess } & T>): Promise<{ process: PeerProcess } & T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use|EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** A started Jaeger: its OTLP/gRPC address and its query service (HTTP API and UI). */
 export interface Jaeger {
   process: PeerProcess;
@@ -32,7 +47,11 @@ export interface Jaeger {
   queryUrl: string;
 }
 
-export async function startJaeger(program: string, dir: string): Promise<Jaeger> {
+export function startJaeger(program: string, dir: string): Promise<Jaeger> {
+  return withFreshPorts(() => startJaegerOnce(program, dir));
+}
+
+async function startJaegerOnce(program: string, dir: string): Promise<Jaeger> {
   const [grpc, http, query, queryGrpc, health] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const process = PeerProcess.start({
     name: "jaeger",
@@ -61,7 +80,11 @@ export interface Ingest {
 }
 
 /** Starts the ingest service in `dir` (its local store is `dir/flowcept_buffer.jsonl`), on `port` or a free one. */
-export async function startIngest(dir: string, token: string, port?: number): Promise<Ingest> {
+export function startIngest(dir: string, token: string, port?: number): Promise<Ingest> {
+  return port === undefined ? withFreshPorts(() => startIngestOnce(dir, token)) : startIngestOnce(dir, token, port);
+}
+
+async function startIngestOnce(dir: string, token: string, port?: number): Promise<Ingest> {
   mkdirSync(dir, { recursive: true });
   const p = port ?? (await freePort());
   const process = PeerProcess.start({
@@ -106,7 +129,11 @@ export interface CollectorTargets {
  * addresses given through the variables the file documents. Pass the
  * `ports` and `stateDir` of an earlier run to restart "the same" collector.
  */
-export async function startCollector(program: string, dir: string, targets: CollectorTargets, previous?: { ports: CollectorPorts; stateDir: string }): Promise<Collector> {
+export function startCollector(program: string, dir: string, targets: CollectorTargets, previous?: { ports: CollectorPorts; stateDir: string }): Promise<Collector> {
+  return previous ? startCollectorOnce(program, dir, targets, previous) : withFreshPorts(() => startCollectorOnce(program, dir, targets));
+}
+
+async function startCollectorOnce(program: string, dir: string, targets: CollectorTargets, previous?: { ports: CollectorPorts; stateDir: string }): Promise<Collector> {
   const ports = previous?.ports ?? { otlpHttp: await freePort(), otlpGrpc: await freePort(), health: await freePort(), metrics: await freePort() };
   const stateDir = previous?.stateDir ?? join(dir, "otelcol-state");
   mkdirSync(stateDir, { recursive: true });
