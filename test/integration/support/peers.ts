@@ -22,8 +22,14 @@ function manifest(): Manifest {
   return JSON.parse(readFileSync(path, "utf8")) as Manifest;
 }
 
-/** The peer's program, or the reason it cannot be had. */
+/**
+ * The peer's program, or the reason it cannot be had. `FLOWCEPT_OTEL_<NAME>`
+ * (e.g. `FLOWCEPT_OTEL_JAEGER=/opt/jaeger/jaeger`, a release binary with the UI)
+ * names a program to use instead of the one built.
+ */
 export function findPeer(name: PeerName): { program: string } | { missing: string } {
+  const override = process.env[`FLOWCEPT_OTEL_${name.toUpperCase()}`];
+  if (override) return existsSync(override) ? { program: override } : { missing: `FLOWCEPT_OTEL_${name.toUpperCase()}=${override} does not exist` };
   const entry = manifest()[name];
   if (entry?.program && existsSync(entry.program)) return { program: entry.program };
   return { missing: entry?.error ?? `${name} is not built (run: bash test/integration/peers/build-peers.sh ${name})` };
