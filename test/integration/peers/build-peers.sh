@@ -52,6 +52,9 @@ build_into() {
   if "$fn" "$tmp" >"$log" 2>&1 && [[ -x "$tmp/$program" ]]; then
     rm -rf "$dir" && mv "$tmp" "$dir"
     step "$name: built in $(elapsed "$t0")"
+    for old in "${dir%-*}"-*; do # builds of earlier pins
+      [[ "$old" != "$dir" && -d "$old" ]] && step "$name: removing the earlier build $old" && rm -rf "$old"
+    done
     RESULT[$name]="{\"program\": \"$dir/$program\"}"
   else
     local why
@@ -109,7 +112,6 @@ build_flowcept() {
   step "flowcept: pip install -r flowcept-requirements.txt"
   "$out/venv/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/flowcept-requirements.txt"
   "$out/venv/bin/python" -c 'import flowcept; print("flowcept", flowcept.__version__)'
-  ln -s venv/bin/python "$out/python"
 }
 
 peer_otelcol() {
@@ -130,7 +132,7 @@ peer_flowcept() {
   if ! have python3; then RESULT[flowcept]='{"error": "no python3 on PATH"}'; failed=1; return; fi
   local key
   key="$( (cat "$HERE/flowcept-requirements.txt"; python3 --version; declare -f build_flowcept) | hash_of)"
-  build_into flowcept "$CACHE/peers/flowcept-$key" python build_flowcept
+  build_into flowcept "$CACHE/peers/flowcept-$key" venv/bin/python build_flowcept
 }
 
 peer_chromium() {
