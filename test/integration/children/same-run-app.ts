@@ -1,7 +1,7 @@
 /**
  * The small workflow of the same-run comparison, captured by flowcept-otel
- * into BUFFER_PATH (telemetry as settings say). python/same_run.py is the same
- * workflow for Python Flowcept. Prints the workflow id.
+ * into BUFFER_PATH (telemetry as settings say); `python/flowcept_offline_run.py
+ * same_run 2` is the same workflow for Python Flowcept. Prints the workflow id.
  */
 import { configure, Flowcept, FlowceptLoop, FlowceptTask, flowceptTask } from "flowcept-otel";
 
