@@ -67,6 +67,13 @@ build_into() {
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# Records why a peer cannot be had. $1 peer name, $2 reason.
+missing() {
+  step "$1: MISSING: $2"
+  RESULT[$1]="{\"error\": \"$2\"}"
+  failed=1
+}
+
 # --- OpenTelemetry Collector -------------------------------------------------
 build_otelcol() {
   local out="$1"
@@ -115,21 +122,21 @@ build_flowcept() {
 }
 
 peer_otelcol() {
-  if ! have go; then RESULT[otelcol]='{"error": "no Go toolchain (go) on PATH"}'; failed=1; return; fi
+  if ! have go; then missing otelcol "no Go toolchain (go) on PATH"; return; fi
   local key
   key="$( (cat "$HERE/otelcol-builder.yaml"; go version; declare -f build_otelcol) | hash_of)"
   build_into otelcol "$CACHE/peers/otelcol-$key" otelcol-flowcept build_otelcol
 }
 
 peer_jaeger() {
-  if ! have go; then RESULT[jaeger]='{"error": "no Go toolchain (go) on PATH"}'; failed=1; return; fi
+  if ! have go; then missing jaeger "no Go toolchain (go) on PATH"; return; fi
   local key
   key="$( (echo "$JAEGER_VERSION"; go version; declare -f build_jaeger) | hash_of)"
   build_into jaeger "$CACHE/peers/jaeger-$key" jaeger build_jaeger
 }
 
 peer_flowcept() {
-  if ! have python3; then RESULT[flowcept]='{"error": "no python3 on PATH"}'; failed=1; return; fi
+  if ! have python3; then missing flowcept "no python3 on PATH"; return; fi
   local key
   key="$( (cat "$HERE/flowcept-requirements.txt"; python3 --version; declare -f build_flowcept) | hash_of)"
   build_into flowcept "$CACHE/peers/flowcept-$key" venv/bin/python build_flowcept
@@ -146,9 +153,7 @@ peer_chromium() {
     step "chromium: $("$bin" --version 2>/dev/null | head -n 1) at $bin"
     RESULT[chromium]="{\"program\": \"$bin\"}"
   else
-    step "chromium: not installed (apt-get install chromium)"
-    RESULT[chromium]='{"error": "Debian'"'"'s chromium is not installed (apt-get install chromium)"}'
-    failed=1
+    missing chromium "Debian's chromium is not installed (apt-get install chromium)"
   fi
 }
 
