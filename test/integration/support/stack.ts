@@ -90,10 +90,10 @@ async function startIngestOnce(dir: string, token: string, port?: number): Promi
   const process = PeerProcess.start({
     name: "flowcept-otel ingest",
     command: globalThis.process.execPath,
-    args: [CLI, "ingest", "--host", "127.0.0.1", "--port", String(p), "--token", token],
+    args: [CLI, "ingest", "--host", "127.0.0.1", "--port", String(p)],
     cwd: dir,
     logFile: join(dir, "ingest.log"),
-    env: { HOME: dir, FLOWCEPT_SETTINGS_PATH: "" },
+    env: { HOME: dir, FLOWCEPT_SETTINGS_PATH: "", FLOWCEPT_INGEST_TOKEN: token },
   });
   await process.waitForOutput(/listening on http:\/\/127\.0\.0\.1:\d+\/v1\/traces/, 60_000);
   return { process, url: `http://127.0.0.1:${p}`, port: p, store: join(dir, "flowcept_buffer.jsonl") };
