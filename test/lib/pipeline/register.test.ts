@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
 import { otlpReceiver } from "../../support/otlp-receiver.js";
@@ -69,3 +70,39 @@ describe("registration without code changes", function () {
     }
   });
 });
+
+describe("shutdown with the trace backend down", function () {
+  this.timeout(60_000);
+
+  it("resolves, says on stderr that spans were not delivered, and keeps the provenance records", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flowcept-shutdown-"));
+    try {
+      const port = await closedPort();
+      const path = join(dir, "buf.jsonl");
+      const { stdout, stderr } = await run(process.execPath, [join(CHILDREN, "shutdown-app.js")], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, BUFFER_PATH: path, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_TIMEOUT: "1000" },
+      });
+      expect(stdout.trim()).to.equal("resolved");
+      expect(stderr).to.match(/spans/i);
+      expect(stderr).to.contain(`127.0.0.1:${port}`);
+      const recs = readBufferFile(path);
+      expect(recs.find((r) => r.activity_id === "double")!.generated).to.deep.equal({ arg_0: 42 });
+      expect(recs.find((r) => r.type === "workflow")!.status).to.equal("FINISHED");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A loopback port nothing listens on (asked of the OS, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
