@@ -14,10 +14,10 @@ import type { MongoClientOptions } from "mongodb";
 import { redactUri } from "../../lib/records/redact.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 import type { RecordExporter } from "../../lib/records/record-exporter.js";
-import { SpillFile } from "./SpillFile.js";
+import { SpillFile } from "../../lib/records/SpillFile.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { MongoConnection } from "./MongoConnection.js";
-import { RejectedRecordFile } from "./RejectedRecordFile.js";
+import { RejectedRecordFile } from "../../lib/records/RejectedRecordFile.js";
 import { upsertRecords } from "./bulk-upsert.js";
 import { Backoff } from "../../lib/util/backoff.js";
 
@@ -144,7 +144,7 @@ export class MongoRecordExporter implements RecordExporter {
       createIndexes: this.opts.createIndexes,
       clientOptions: options.clientOptions,
     });
-    this.rejected = new RejectedRecordFile(this.spillDir);
+    this.rejected = new RejectedRecordFile(this.spillDir, "MongoDB");
     this.backoff = new Backoff(this.opts.retryInitialMs, this.opts.retryMaxMs);
     diag.debug(`flowcept: MongoDB exporter for ${redactUri(options.uri)}, spill folder ${this.spillDir}`);
     this.unregisterExit = onProcessEnd({ exitSync: () => this.spillMemory() });

@@ -1,5 +1,5 @@
 /** Writing spill files left behind to MongoDB: what `flowcept-otel replay` runs. */
-import { SpillFile } from "./SpillFile.js";
+import { SpillFile } from "../../lib/records/SpillFile.js";
 import { MongoRecordExporter, type MongoRecordExporterOptions, type ReplayProgress, type ReplayResult } from "./MongoRecordExporter.js";
 
 /** Options of {@link replaySpill}. */

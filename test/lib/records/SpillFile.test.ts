@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { SpillFile } from "../../../exporters/mongo/SpillFile.js";
+import { SpillFile } from "../../../lib/records/SpillFile.js";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
 
 const HOST = hostname().replace(/[^A-Za-z0-9_.]/g, "_");

@@ -13,8 +13,8 @@ import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renam
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
-import type { FlowceptRecord } from "../../lib/records/records.js";
-import { errorMessage } from "../../lib/util/error-message.js";
+import type { FlowceptRecord } from "./records.js";
+import { errorMessage } from "../util/error-message.js";
 
 const NAME = /^spill-(.+)-(\d+)-(\d+-[0-9a-f]+)\.jsonl$/;
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -45,6 +45,8 @@ export class SpillFile {
   private fd: number | undefined;
   private offset = 0;
   private size: number;
+  /** The file ends with part of a line (a write that failed half-way). */
+  private torn = false;
 
   private constructor(public path: string) {
     this.fd = openSync(path, "a+");
@@ -115,14 +117,25 @@ export class SpillFile {
 
   /** Appends records synchronously. Throws when the disk refuses. */
   append(records: readonly FlowceptRecord[]): void {
-    if (this.fd === undefined) throw new Error(`spill file ${this.path} is closed`);
     if (!records.length) return;
     let text = "";
     for (const r of records) text += `${JSON.stringify(r)}\n`;
-    const buf = Buffer.from(text, "utf8");
+    this.appendText(text);
+  }
+
+  /** Appends JSON lines already serialised (each ending with a newline) synchronously. Throws when the disk refuses. */
+  appendText(text: string): void {
+    if (this.fd === undefined) throw new Error(`spill file ${this.path} is closed`);
+    if (!text) return;
+    const buf = Buffer.from(this.torn ? `\n${text}` : text, "utf8");
     let done = 0;
-    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
-    this.size += buf.length;
+    try {
+      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+    } finally {
+      // After a partial write the next line starts on a line of its own.
+      this.size += done;
+      this.torn = done > 0 ? buf[done - 1] !== 10 : this.torn;
+    }
   }
 
   /**
