@@ -11,6 +11,9 @@ import { diag } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { nowSeconds } from "../records/clock.js";
 import type { RawRecord } from "../records/RawJson.js";
+import { materializeRecord } from "../records/materialize-record.js";
+import { RejectedRecordFile } from "../records/RejectedRecordFile.js";
+import { localSpillRoots } from "../../exporters/jsonl/local-spill.js";
 import type { RecordExporter } from "../records/record-exporter.js";
 import { Status } from "../records/records.js";
 import { HOSTNAME } from "../process/host-info.js";
@@ -49,6 +52,13 @@ export interface RecordPipelineOptions {
    */
   maxDatabaseQueueSize?: number;
   /**
+   * Records kept in memory for one exporter that takes none and has nowhere
+   * to keep them aside (its store and its spill folders all refuse). Beyond
+   * it the oldest are dropped, with one error and a count, so memory stays
+   * bounded. Default 131072.
+   */
+  maxPendingRecords?: number;
+  /**
    * Runs on every record before it leaves the process: redaction, masking,
    * dropping. Receives a plain JSON record (`used`, `generated`… are
    * objects) and returns the record to keep (changed or not), or undefined to
@@ -83,6 +93,7 @@ export class RecordPipeline implements RecordSink {
   private readonly open = new Set<SpanData>();
   private queue: Queued[] = [];
   private readonly unregisterExit: () => void;
+  private rejected: RejectedRecordFile | undefined;
 
   constructor(options: RecordPipelineOptions = {}) {
     installDefaultDiagLogger();
@@ -94,8 +105,16 @@ export class RecordPipeline implements RecordSink {
     this.maxQueueSize = Math.max(options.maxQueueSize ?? 512, this.maxBatchSize);
     const dbQueue = Math.max(options.maxDatabaseQueueSize ?? 65536, this.maxQueueSize);
     this.mask = options.mask;
-    const laneOptions = { maxBatchSize: this.maxBatchSize, retryDelayMillis: 100, maxRetryDelayMillis: 5000 };
-    this.lanes = exporters.map((e) => new ExporterLane(e, { ...laneOptions, syncThreshold: e.kind === "database" ? dbQueue : this.maxQueueSize }));
+    const laneOptions = {
+      maxBatchSize: this.maxBatchSize,
+      retryDelayMillis: 100,
+      maxRetryDelayMillis: 5000,
+      reject: (record: RawRecord, reason: string) => this.rejectedFile().keep(materializeRecord(record), reason),
+    };
+    this.lanes = exporters.map((e) => {
+      const syncThreshold = e.kind === "database" ? dbQueue : this.maxQueueSize;
+      return new ExporterLane(e, { ...laneOptions, syncThreshold, maxPending: Math.max(options.maxPendingRecords ?? 131_072, syncThreshold * 2) });
+    });
     this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
     addSink(this);
     this.unregisterExit = onProcessEnd({
@@ -180,11 +199,8 @@ export class RecordPipeline implements RecordSink {
   private onFull(queued: number): void {
     if (queued >= this.maxQueueSize) {
       this.distribute();
-      for (const lane of this.lanes) {
-        if (lane.pending >= lane.syncThreshold && !lane.drainSync() && lane.pending >= lane.syncThreshold * 8) {
-          diag.warn(`flowcept: ${lane.pending} records waiting for ${lane.exporter.constructor.name}`);
-        }
-      }
+      // A lane that fails is not drained again before its back-off ends; it reports its failures itself.
+      for (const lane of this.lanes) if (lane.pending >= lane.syncThreshold) lane.drainSync();
     }
     if (this.immediate === undefined) {
       this.immediate = setImmediate(() => {
@@ -220,21 +236,28 @@ export class RecordPipeline implements RecordSink {
 
   /**
    * Resolves when every record so far is handed to its exporters and they are
-   * flushed. An exporter that keeps failing is given `timeoutMillis` (default
-   * 30 s), then its records are moved out synchronously if it can, else kept
-   * for a later flush.
+   * flushed. An exporter with a synchronous path that still fails is tried
+   * once more and not waited for; any other exporter that keeps failing is
+   * given `timeoutMillis` (default 30 s) — once: until it takes a record
+   * again, later flushes do not wait for it. Records not taken are kept for
+   * a later flush and the synchronous flush at exit.
    */
   async forceFlush(timeoutMillis = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
     for (;;) {
       this.distribute();
       await Promise.all(this.lanes.map((l) => l.flush()));
-      const waiting = this.lanes.filter((l) => l.pending > 0 || l.busy);
+      let waiting = this.lanes.filter((l) => l.pending > 0 || l.busy);
       if (waiting.length === 0) break;
-      if (Date.now() >= deadline) {
-        for (const l of waiting) if (!l.drainSync()) diag.error(`flowcept: ${l.pending} records still waiting for ${l.exporter.constructor.name}`);
-        break;
+      const expired = Date.now() >= deadline;
+      for (const l of waiting) {
+        if (l.busy || !(expired || l.gaveUp || l.exporter.exportSync)) continue;
+        if (l.drainSync(true)) continue;
+        if (!l.gaveUp) diag.error(`flowcept: ${l.pending} records still waiting for ${l.exporter.constructor.name}; kept for a later flush`);
+        l.gaveUp = true;
       }
+      waiting = waiting.filter((l) => l.busy || (l.pending > 0 && !l.gaveUp));
+      if (waiting.length === 0) break;
       const wait = Math.min(Math.max(...waiting.map((l) => l.retryDelay()), 10), Math.max(deadline - Date.now(), 0));
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -268,8 +291,13 @@ export class RecordPipeline implements RecordSink {
   flushSync(): number {
     this.distribute();
     let left = 0;
-    for (const l of this.lanes) if (!l.drainSync()) left += l.pending;
+    for (const l of this.lanes) if (!l.drainSync(true)) left += l.pending;
     return left;
+  }
+
+  /** The file of records an exporter keeps refusing while it takes others. */
+  private rejectedFile(): RejectedRecordFile {
+    return (this.rejected ??= new RejectedRecordFile(localSpillRoots()[0]!, "an exporter"));
   }
 
   /** Flushes, then shuts the exporters down. Idempotent. */
