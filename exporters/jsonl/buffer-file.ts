@@ -3,13 +3,14 @@
  * as Flowcept's `dump_buffer` writes. Readers tolerate a torn last line (a
  * writer may be mid-append) and skip corrupt lines with a warning.
  */
-import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import { mergeRecords } from "../../lib/records/merge-records.js";
 import { enrichRecord } from "../../lib/records/enrich-record.js";
 import { withRecordType } from "../../lib/records/record-type.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
+import { lineChunks, lineChunksSync } from "./line-chunks.js";
 
 /** Options of `Flowcept.readBufferFile`. */
 export interface ReadBufferOptions {
@@ -48,8 +49,9 @@ export function bufferFileFamily(basePath: string): string[] {
  * parse is a torn write and is left out quietly; any other bad line is
  * skipped with a warning naming the file and line. A message without `type`
  * (Flowcept writes some) gets the type Flowcept's inserter would infer.
+ * Returns the number of the line after the text.
  */
-export function parseJsonLines(text: string, source: string, onRecord: (r: FlowceptRecord) => void, firstLine = 1): void {
+export function parseJsonLines(text: string, source: string, onRecord: (r: FlowceptRecord) => void, firstLine = 1): number {
   let start = 0;
   let line = firstLine;
   while (start < text.length) {
@@ -70,18 +72,29 @@ export function parseJsonLines(text: string, source: string, onRecord: (r: Flowc
     start = end + 1;
     line++;
   }
+  return line;
+}
+
+/** The records of a buffer file as written (not merged), read chunk by chunk. */
+function* recordsOf(abs: string): Generator<FlowceptRecord> {
+  let line = 1;
+  const batch: FlowceptRecord[] = [];
+  for (const { text } of lineChunksSync(abs)) {
+    line = parseJsonLines(text, abs, (r) => batch.push(r), line);
+    yield* batch;
+    batch.length = 0;
+  }
 }
 
 /**
- * Reads every record of a buffer file (synchronously). Missing files read as
- * empty. With `merge` (the default) messages for one id are merged.
+ * Reads every record of a buffer file (synchronously, a few MiB at a time,
+ * so files of any size read). Missing files read as empty. With `merge` (the
+ * default) messages for one id are merged.
  */
 export function readBufferFile(path: string, options: ReadBufferOptions = {}): FlowceptRecord[] {
   const abs = resolve(path);
   if (!existsSync(abs)) return [];
-  const out: FlowceptRecord[] = [];
-  parseJsonLines(readFileSync(abs, "utf8"), abs, (r) => out.push(r));
-  return (options.merge === false ? out : mergeRecords(out)).map(enrichRecord);
+  return (options.merge === false ? [...recordsOf(abs)] : mergeRecords(recordsOf(abs))).map(enrichRecord);
 }
 
 /**
@@ -91,25 +104,11 @@ export function readBufferFile(path: string, options: ReadBufferOptions = {}): F
 export async function* iterateBufferFile(path: string): AsyncGenerator<FlowceptRecord> {
   const abs = resolve(path);
   if (!existsSync(abs)) return;
-  let rest = "";
   let line = 1;
-  const pending: FlowceptRecord[] = [];
-  for await (const chunk of createReadStream(abs, { encoding: "utf8", highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string);
-    const cut = text.lastIndexOf("\n");
-    if (cut === -1) {
-      rest = text;
-      continue;
-    }
-    const complete = text.slice(0, cut + 1);
-    rest = text.slice(cut + 1);
-    parseJsonLines(complete, abs, (r) => pending.push(r), line);
-    for (let i = complete.indexOf("\n"); i !== -1; i = complete.indexOf("\n", i + 1)) line++;
-    for (const r of pending) yield enrichRecord(r);
-    pending.length = 0;
-  }
-  if (rest) {
-    parseJsonLines(rest, abs, (r) => pending.push(r), line);
-    for (const r of pending) yield enrichRecord(r);
+  const batch: FlowceptRecord[] = [];
+  for await (const { text } of lineChunks(abs)) {
+    line = parseJsonLines(text, abs, (r) => batch.push(r), line);
+    for (const r of batch) yield enrichRecord(r);
+    batch.length = 0;
   }
 }

@@ -123,6 +123,19 @@ export class FlowceptDb {
     return this.backend.find(collection, checkFilter(filter), options);
   }
 
+  /**
+   * Streams the records of `collection` (default `tasks`) matching `filter`,
+   * in no particular order, without gathering them: memory stays the same
+   * however many match (counting, summing, exporting). Throws
+   * {@link FlowceptQueryError} for bad arguments.
+   */
+  async *iterate(filter: QueryFilter, options: Pick<CollectionQueryOptions, "collection" | "projection"> = {}): AsyncGenerator<Record<string, unknown>> {
+    const collection = checkCollection(options.collection);
+    const checked = checkFilter(filter);
+    if (this.backend.iterate) yield* this.backend.iterate(collection, checked, { projection: options.projection });
+    else yield* await this.backend.find(collection, checked, { projection: options.projection });
+  }
+
   /** The workflow record, or undefined. */
   async getWorkflow(workflowId: string): Promise<Record<string, unknown> | undefined> {
     const [wf] = await this.workflowQuery({ workflow_id: workflowId }, { limit: 1 });

@@ -2,7 +2,7 @@
  * Queries over MongoDB. Results come back in the local store's form: field
  * names un-escaped, dates as float seconds, no `_id`.
  */
-import type { Document, MongoClient, MongoClientOptions } from "mongodb";
+import type { Document, FindCursor, MongoClient, MongoClientOptions } from "mongodb";
 import { mongoDriver } from "../../exporters/mongo/mongo-driver.js";
 import { redactUri } from "../records/redact.js";
 import { unescapeKeys } from "../../exporters/mongo/mongo-keys.js";
@@ -52,21 +52,38 @@ export class MongoQueryBackend implements QueryBackend {
     const projection = normalizeProjection(options.projection);
     const sort = normalizeSort(options.sort);
     const limit = normalizeLimit(options.limit);
-    const mongoFilter = mapTimeValues(filter, secondsToDate);
-    const mongoProjection: Document = { _id: 0, ...(projection ?? {}) };
     try {
-      let cursor = this.client.db(this.dbName).collection(collection).find(mongoFilter, { projection: mongoProjection });
+      let cursor = this.cursor(collection, filter, projection);
       if (sort) cursor = cursor.sort(sort);
       if (limit) cursor = cursor.limit(limit);
       const docs = await cursor.toArray();
       return docs.map(fromMongoDocument);
     } catch (err) {
-      const e = err as Error & { codeName?: string };
-      if (/ServerSelection|Network|Timeout/.test(e.name)) {
-        throw new FlowceptQueryError(`MongoDB at ${redactUri(this.options.uri)} is unreachable: ${e.message}`);
-      }
-      throw new FlowceptQueryError(`MongoDB refused the query: ${e.message}`);
+      throw this.queryError(err);
     }
+  }
+
+  /** Streams the matching documents through a cursor, in the record form. */
+  async *iterate(collection: CollectionName, filter: QueryFilter, options: Pick<QueryOptions, "projection"> = {}): AsyncGenerator<Record<string, unknown>> {
+    const cursor = this.cursor(collection, filter, normalizeProjection(options.projection));
+    try {
+      for await (const doc of cursor) yield fromMongoDocument(doc);
+    } catch (err) {
+      throw this.queryError(err);
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  private cursor(collection: CollectionName, filter: QueryFilter, projection: Record<string, 0 | 1> | undefined): FindCursor<Document> {
+    const mongoProjection: Document = { _id: 0, ...(projection ?? {}) };
+    return this.client.db(this.dbName).collection(collection).find(mapTimeValues(filter, secondsToDate), { projection: mongoProjection });
+  }
+
+  private queryError(err: unknown): FlowceptQueryError {
+    const e = err as Error & { codeName?: string };
+    if (/ServerSelection|Network|Timeout/.test(e.name)) return new FlowceptQueryError(`MongoDB at ${redactUri(this.options.uri)} is unreachable: ${e.message}`);
+    return new FlowceptQueryError(`MongoDB refused the query: ${e.message}`);
   }
 
   /** Closes the MongoDB connection. */

@@ -1,56 +1,77 @@
 /**
- * Cheap look-ups in one JSONL line, given as `[start, end)` of a larger
- * text, without parsing it: a string field's value and whether a
- * `"key":"value"` pair may occur. They let the local store parse only the
+ * Cheap look-ups in one JSONL line, given as `[start, end)` of a buffer of
+ * lines, without decoding or parsing it: a string field's value and whether
+ * a `"key":"value"` pair may occur. They let the local store parse only the
  * lines that can matter to a query. Any doubt (the key twice, an escape)
  * answers "unknown", and the line is then parsed.
  */
 
-/** Characters a value may hold for a text search to be exact (no JSON escapes possible). */
+/** Characters a value may hold for a byte search to be exact (ASCII, no JSON escapes possible). */
 const PLAIN = /^[A-Za-z0-9 _.:@\-+/]*$/;
+const QUOTE = 34;
+const needles = new Map<string, Buffer>();
 
-function valueStart(text: string, i: number, end: number): number {
-  while (i < end && text.charCodeAt(i) === 32) i++;
-  if (text.charCodeAt(i) !== 58) return -1; // ':'
+/** `"key"` as bytes (cached: keys are few). */
+function needleOf(key: string): Buffer {
+  let n = needles.get(key);
+  if (n === undefined) {
+    n = Buffer.from(`"${key}"`, "utf8");
+    if (needles.size > 1024) needles.clear();
+    needles.set(key, n);
+  }
+  return n;
+}
+
+function valueStart(buf: Buffer, i: number, end: number): number {
+  while (i < end && buf[i] === 32) i++;
+  if (buf[i] !== 58) return -1; // ':'
   i++;
-  while (i < end && text.charCodeAt(i) === 32) i++;
+  while (i < end && buf[i] === 32) i++;
   return i < end ? i : -1;
 }
 
+/** Where `key` occurs in the line, once only; -1 when absent or there twice (ambiguous). */
+function onlyKey(buf: Buffer, needle: Buffer, start: number, end: number): number {
+  const at = buf.indexOf(needle, start);
+  if (at === -1 || at >= end) return -1;
+  // The same key twice (e.g. nested in `used`) makes the byte search ambiguous.
+  const again = buf.indexOf(needle, at + needle.length);
+  return again !== -1 && again < end ? -1 : at;
+}
+
 /** The string value of key `key` in the line, or undefined when absent, not a plain string, or ambiguous. */
-export function scanStringField(text: string, key: string, start: number, end: number): string | undefined {
-  const needle = `"${key}"`;
-  const at = text.indexOf(needle, start);
-  if (at === -1 || at >= end) return undefined;
-  // The same key twice (e.g. nested in `used`) makes the text search ambiguous.
-  const again = text.indexOf(needle, at + needle.length);
-  if (again !== -1 && again < end) return undefined;
-  const i = valueStart(text, at + needle.length, end);
-  if (i === -1 || text.charCodeAt(i) !== 34) return undefined; // '"'
-  const close = text.indexOf('"', i + 1);
-  if (close === -1 || close >= end) return undefined;
-  const value = text.slice(i + 1, close);
-  return value.includes("\\") ? undefined : value;
+export function scanStringField(buf: Buffer, key: string, start: number, end: number): string | undefined {
+  const needle = needleOf(key);
+  const at = onlyKey(buf, needle, start, end);
+  if (at === -1) return undefined;
+  const i = valueStart(buf, at + needle.length, end);
+  if (i === -1 || buf[i] !== QUOTE) return undefined;
+  for (let j = i + 1; j < end; j++) {
+    const b = buf[j];
+    if (b === 92) return undefined; // an escape
+    if (b === QUOTE) return buf.toString("utf8", i + 1, j);
+  }
+  return undefined;
 }
 
-/** A top-level equality the text search can rule lines out by: `key` equal to one of `values`. */
+/** A top-level equality the byte search can rule lines out by: `key` equal to one of `values`. */
 export interface TextCondition {
-  needle: string;
-  values: string[];
+  needle: Buffer;
+  /** Each value as `value"` (its closing quote included). */
+  values: Buffer[];
 }
 
-/** The condition for `key` equal to one of `values`, or undefined when a text search cannot be exact for them. */
+/** The condition for `key` equal to one of `values`, or undefined when a byte search cannot be exact for them. */
 export function textCondition(key: string, values: unknown[]): TextCondition | undefined {
   if (!PLAIN.test(key) || !values.length) return undefined;
   for (const v of values) if (typeof v !== "string" || !PLAIN.test(v)) return undefined;
-  return { needle: `"${key}"`, values: [...new Set(values as string[])] };
+  return { needle: needleOf(key), values: [...new Set(values as string[])].map((v) => Buffer.from(`${v}"`, "latin1")) };
 }
 
-/** True when the text at `i` is `"<one of values>"`. */
-function quotedOneOf(text: string, i: number, values: string[], end: number): boolean {
+/** True when the bytes at `i` are `"<one of values>"`. */
+function quotedOneOf(buf: Buffer, i: number, values: Buffer[], end: number): boolean {
   for (const v of values) {
-    const close = i + 1 + v.length;
-    if (close < end && text.charCodeAt(close) === 34 && text.startsWith(v, i + 1)) return true;
+    if (i + 1 + v.length <= end && buf.compare(v, 0, v.length, i + 1, i + 1 + v.length) === 0) return true;
   }
   return false;
 }
@@ -60,27 +81,25 @@ function quotedOneOf(text: string, i: number, values: string[], end: number): bo
  * the values. An array value (which matches an equality on any element)
  * counts as a possible match.
  */
-export function lineMayHold(text: string, c: TextCondition, start: number, end: number): boolean {
+export function lineMayHold(buf: Buffer, c: TextCondition, start: number, end: number): boolean {
   const { needle } = c;
-  for (let at = text.indexOf(needle, start); at !== -1 && at < end; at = text.indexOf(needle, at + needle.length)) {
-    const i = valueStart(text, at + needle.length, end);
+  for (let at = buf.indexOf(needle, start); at !== -1 && at < end; at = buf.indexOf(needle, at + needle.length)) {
+    const i = valueStart(buf, at + needle.length, end);
     if (i === -1) continue;
-    const ch = text.charCodeAt(i);
+    const ch = buf[i];
     if (ch === 91) return true; // '['
-    if (ch === 34 && quotedOneOf(text, i, c.values, end)) return true;
+    if (ch === QUOTE && quotedOneOf(buf, i, c.values, end)) return true;
   }
   return false;
 }
 
-/** Which of `values` the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
-export function scanFieldChoice(text: string, key: string, values: string[], start: number, end: number): number {
-  const needle = `"${key}"`;
-  const at = text.indexOf(needle, start);
-  if (at === -1 || at >= end) return -1;
-  const again = text.indexOf(needle, at + needle.length);
-  if (again !== -1 && again < end) return -1;
-  const i = valueStart(text, at + needle.length, end);
-  if (i === -1 || text.charCodeAt(i) !== 34) return -1;
-  for (let k = 0; k < values.length; k++) if (quotedOneOf(text, i, [values[k]!], end)) return k;
+/** Which of `values` (each as `value"` bytes) the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
+export function scanFieldChoice(buf: Buffer, key: string, values: readonly Buffer[], start: number, end: number): number {
+  const needle = needleOf(key);
+  const at = onlyKey(buf, needle, start, end);
+  if (at === -1) return -1;
+  const i = valueStart(buf, at + needle.length, end);
+  if (i === -1 || buf[i] !== QUOTE) return -1;
+  for (let k = 0; k < values.length; k++) if (quotedOneOf(buf, i, [values[k]!], end)) return k;
   return -1;
 }

@@ -33,6 +33,12 @@ export interface QueryBackend {
   describe(): string;
   /** Matching records: JSON values, times as float seconds, no `_id`, no `type`. */
   find(collection: CollectionName, filter: QueryFilter, options: QueryOptions): Promise<Record<string, unknown>[]>;
+  /**
+   * Streams the matching records (in the same form, in no particular order)
+   * without gathering them: memory does not grow with the result. Backends
+   * without it are read through {@link QueryBackend.find}.
+   */
+  iterate?(collection: CollectionName, filter: QueryFilter, options: Pick<QueryOptions, "projection">): AsyncIterable<Record<string, unknown>>;
   /** Releases what the backend holds (a connection, the records read). */
   close(): Promise<void>;
 }

@@ -12,9 +12,10 @@ export function addWorkflowsCommand(program: Command, io: CliIo): void {
       await withDb(cmd, io, async (db, g) => {
         const wfs = await db.workflowQuery({}, { sort: { started_at: -1 }, limit: o.limit });
         const ids = wfs.map((w) => String(w.workflow_id));
-        const tasks = ids.length ? await db.taskQuery({ workflow_id: { $in: ids } }, { projection: { workflow_id: 1, status: 1 } }) : [];
         const counts = new Map<string, Record<string, number>>();
-        for (const t of tasks) {
+        // Counted as the tasks stream by: memory does not grow with the store.
+        const tasks = ids.length ? db.iterate({ workflow_id: { $in: ids } }, { projection: { workflow_id: 1, status: 1 } }) : [];
+        for await (const t of tasks) {
           const c = counts.get(String(t.workflow_id)) ?? { total: 0 };
           c.total = (c.total ?? 0) + 1;
           const s = String(t.status ?? "UNKNOWN");
