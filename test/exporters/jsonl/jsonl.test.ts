@@ -63,6 +63,14 @@ describe("JsonlRecordExporter (local store)", () => {
     expect(readBufferFile(path).map((r) => r.task_id)).to.deep.equal(["1", "2", "3"]);
   });
 
+  it("starts on a new line when the file ends with a torn line, so the next record is not lost", () => {
+    const path = join(dir, "torn-then-next.jsonl");
+    writeFileSync(path, `${JSON.stringify({ type: "task", task_id: "whole" })}\n{"type":"task","task_id":"cut-sh`);
+    new JsonlRecordExporter({ path }).exportSync!(records("next-", 2));
+    expect(readBufferFile(path).map((r) => r.task_id)).to.deep.equal(["whole", "next-0", "next-1"]);
+    expect(readFileSync(path, "utf8").split("\n")[1]).to.equal('{"type":"task","task_id":"cut-sh');
+  });
+
   it("follows dump_buffer settings: path suffixes and delete_previous_file", () => {
     const base = join(dir, "flowcept_buffer.jsonl");
     configure({ project: { dump_buffer: { path: base, append_workflow_id_to_path: true, append_id_to_path: true } } });
