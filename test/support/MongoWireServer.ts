@@ -5,7 +5,8 @@
  * relies on: unique indexes (E11000), upserts, unordered bulk writes that go
  * on past errors, the 16 MiB document limit and field-name rules. It can be
  * stopped and started again on the same port (data is kept, as across a
- * `mongod` restart) and can delay every reply to play a slow database.
+ * `mongod` restart), can delay every reply to play a slow database, and can
+ * stop answering (`silent`) to play one that hangs.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { calculateObjectSize, Long, type Document } from "bson";
@@ -37,6 +38,11 @@ const DEFAULT_BATCH = 101;
 export class MongoWireServer {
   /** Milliseconds added before every reply; may be changed at any time. */
   delayMs: number;
+  /**
+   * While true the server runs what it receives but answers nothing, as a
+   * `mongod` that hangs mid-request: the client waits on its connection.
+   */
+  silent = false;
   /** Commands received, by name (for assertions about what the driver sent). */
   readonly commandCounts = new Map<string, number>();
   private server: Server | undefined;
@@ -139,7 +145,7 @@ export class MongoWireServer {
       reply = err instanceof CommandError ? err.toReply() : { ok: 0, errmsg: String((err as Error)?.message ?? err), code: 1, codeName: "InternalError" };
     }
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-    if (socket.destroyed) return;
+    if (socket.destroyed || this.silent) return;
     socket.write(req.opCode === OP_QUERY ? encodeLegacyReply(req.requestId, reply) : encodeMsgReply(req.requestId, reply));
   }
 

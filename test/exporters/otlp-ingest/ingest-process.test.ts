@@ -1,6 +1,6 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -8,34 +8,10 @@ import { join } from "node:path";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
 import { finishedSpans, post } from "../../support/otlp-client.js";
 import { DIST } from "../../support/paths.js";
+import { startService, type Service } from "../../support/ingest-service.js";
 
 const MAIN = join(DIST, "lib", "cli", "main.js");
 const PROTO = { "content-type": "application/x-protobuf" };
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `flowcept-otel ingest` in `cwd` and waits for its address. */
-async function startService(cwd: string, args: string[] = [], env: Record<string, string> = {}): Promise<Service> {
-  const child = spawn(process.execPath, [MAIN, "ingest", "--port", "0", ...args], { cwd, env: { ...process.env, HOME: cwd, FLOWCEPT_SETTINGS_PATH: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = (): void => {
-      const m = /listening on (http:\/\/[\d.]+:\d+)\/v1\/traces/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on("data", check);
-    void exited.then((code) => reject(new Error(`ingest exited with ${code}: ${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
 
 async function sampleBody(n: number): Promise<Buffer> {
   const spans = await finishedSpans((tracer) => {

@@ -1,7 +1,6 @@
 import { ROOT_CONTEXT, context, defaultTextMapGetter } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -14,9 +13,8 @@ import { TRACER_NAME } from "../../../lib/process/version.js";
 import type { FlowceptRecord } from "../../../lib/records/records.js";
 import { configure, resetSettings } from "../../../lib/settings/settings-loader.js";
 import { finishedSpans, post } from "../../support/otlp-client.js";
-import { DIST } from "../../support/paths.js";
+import { startService } from "../../support/ingest-service.js";
 
-const MAIN = join(DIST, "lib", "cli", "main.js");
 const HOSTILE = ["x/../../../elsewhere/pwned", "../../pwned-too", "/tmp/absolute-pwned", ".."];
 
 /** Every file under `root`, relative to it. */
@@ -58,21 +56,8 @@ describe("workflow ids never choose where records are written (append_workflow_i
   it("through the ingest service: spans with ids full of ../ are stored in files inside the store's folder", async () => {
     const settings = join(store, "settings.yaml");
     writeFileSync(settings, "project:\n  dump_buffer:\n    path: flowcept_buffer.jsonl\n    append_workflow_id_to_path: true\n");
-    const child: ChildProcess = spawn(process.execPath, [MAIN, "ingest", "--port", "0"], {
-      cwd: store,
-      env: { ...process.env, HOME: root, FLOWCEPT_SETTINGS_PATH: settings },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const service = await startService(store, [], { HOME: root, FLOWCEPT_SETTINGS_PATH: settings });
     try {
-      while (!/listening on (http:\/\/[\d.]+:\d+)/.test(out)) {
-        if (child.exitCode !== null) throw new Error(out);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const url = /listening on (http:\/\/[\d.]+:\d+)/.exec(out)![1]!;
       const spans = await finishedSpans((tracer) => {
         for (const [i, id] of HOSTILE.entries()) {
           tracer(TRACER_NAME)
@@ -80,11 +65,11 @@ describe("workflow ids never choose where records are written (append_workflow_i
             .end();
         }
       });
-      const res = await post(`${url}/v1/traces`, Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), { "content-type": "application/x-protobuf" });
+      const res = await post(`${service.url}/v1/traces`, Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), { "content-type": "application/x-protobuf" });
       expect(res.status, res.body.toString()).to.equal(200);
     } finally {
-      child.kill("SIGTERM");
-      await exited;
+      service.child.kill("SIGTERM");
+      await service.exited;
     }
     for (const f of filesUnder(root)) expect(f.startsWith(join("a", "b", "c")), `${f} is outside the store's folder`).to.equal(true);
     const ids = storeRecords(store).map((r) => r.workflow_id);
