@@ -15,6 +15,7 @@ import { mountTmpfs, remount, unmount } from "../../support/tmpfs.js";
 
 const LIB = new URL("../../../lib/index.js", import.meta.url).href;
 const API = import.meta.resolve("@opentelemetry/api");
+const CLI = new URL("../../../lib/cli/main.js", import.meta.url).href;
 
 /**
  * A program that records `n` flowceptTask calls into the store at `store`
@@ -201,5 +202,17 @@ describe("local store faults: unwritable, full, read-only, removed", function ()
     expect(result).to.deep.include({ files: 1, records: 302, stores: [store], remaining: [] });
     expect(readBufferFile(store).filter((x) => x.type === "task")).to.have.length(300);
     expect(spillFiles(spill)).to.have.length(0);
+  });
+
+  it("flowcept-otel replay --local does the same from the command line", async () => {
+    const store = join(dir, "blocked", "flowcept_buffer.jsonl");
+    const spill = join(dir, "spill");
+    appendFileSync(join(dir, "blocked"), "not a folder");
+    expect((await runNode(program(store, spill, 20), { limitMs: 60_000 })).code).to.equal(0);
+    rmSync(join(dir, "blocked"));
+    const r = await runNode(`await import(${JSON.stringify(CLI)});`, { args: ["replay", "--local", "--spill-dir", spill], limitMs: 60_000 });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include(`appended 22 records from 1 spill file(s) to ${store}`);
+    expect(readBufferFile(store).filter((x) => x.type === "task")).to.have.length(20);
   });
 });
