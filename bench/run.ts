@@ -12,9 +12,10 @@ import { run as instrumentations } from "./instrumentations.js";
 import { run as lineage } from "./lineage.js";
 import { run as mongo } from "./mongo.js";
 import { run as otel } from "./otel.js";
+import { run as store } from "./store.js";
 import { run as telemetry } from "./telemetry.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo, otel, lineage };
+const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo, otel, lineage, store };
 
 const args = process.argv.slice(2);
 const inProcess = args[0] === "--in-process";

@@ -6,6 +6,8 @@
  */
 export { JsonlRecordExporter } from "./jsonl/JsonlRecordExporter.js";
 export type { JsonlRecordExporterOptions } from "./jsonl/JsonlRecordExporter.js";
+export { replayLocalSpill } from "./jsonl/local-spill.js";
+export type { ReplayLocalSpillOptions, LocalReplayResult } from "./jsonl/local-spill.js";
 export { OtlpIngestServer } from "./otlp-ingest/OtlpIngestServer.js";
 export type { OtlpIngestServerOptions, IngestStats, IngestStoreState } from "./otlp-ingest/OtlpIngestServer.js";
 export { createIngestExporters } from "./otlp-ingest/ingest-exporters.js";

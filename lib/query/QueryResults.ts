@@ -40,8 +40,9 @@ export class QueryResults {
   /** Adds a matching record; `seq` is the place of its first message in the store. */
   add(record: Row, seq: number): void {
     this.items.push({ seq, record });
+    if (this.projection && !this.sort) this.unprojected++;
     if (this.items.length > this.keep) this.compact();
-    if (this.projection && !this.sort && ++this.unprojected >= BATCH) this.projectNew();
+    else if (this.unprojected >= BATCH) this.projectNew();
   }
 
   /** True when `limit` records came before `seq` in store order (so later records cannot enter an unsorted result). */

@@ -30,6 +30,7 @@ export class RepeatedIds {
   private readonly counts = RECORD_TYPES.map(() => new Map<string, number>());
   /** Per file: its inode and the bytes counted (up to a line end). */
   private readonly counted = new Map<string, { ino: number; end: number; line: number }>();
+  private updating: Promise<void> = Promise.resolve();
 
   /** The store's files with their sizes now, in the store's order. */
   static async files(paths: readonly string[]): Promise<StoreFile[]> {
@@ -45,8 +46,14 @@ export class RepeatedIds {
     return out;
   }
 
-  /** Counts what `files` hold beyond what was counted before. */
-  async update(files: readonly StoreFile[]): Promise<void> {
+  /** Counts what `files` hold beyond what was counted before (one update at a time: queries may run together). */
+  update(files: readonly StoreFile[]): Promise<void> {
+    const run = this.updating.then(() => this.countNew(files));
+    this.updating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async countNew(files: readonly StoreFile[]): Promise<void> {
     const bytes = files.reduce((n, f) => n + f.size, 0);
     const stale = [...this.counted].some(([path, c]) => {
       const f = files.find((x) => x.path === path);

@@ -55,6 +55,14 @@ describe("LocalQueryBackend, streaming the store", function () {
     expect(head).to.deep.equal(all.slice(0, 25).map((t) => ({ task_id: t.task_id })));
   });
 
+  it("queries run together on a fresh backend count each message once", async () => {
+    writeFileSync(path, line({ type: "workflow", workflow_id: "wf", status: "RUNNING" }) + filler("wf", 0, 300_000) + line({ type: "workflow", workflow_id: "wf", status: "FINISHED" }));
+    const [wfs, tasks, again] = await Promise.all([db.workflowQuery({}), db.taskQuery({}, { projection: { task_id: 1 } }), db.workflowQuery({ status: "FINISHED" })]);
+    expect(wfs).to.deep.equal([{ workflow_id: "wf", status: "FINISHED" }]);
+    expect(again).to.deep.equal(wfs);
+    expect(new Set(tasks.map((t) => t.task_id)).size).to.equal(tasks.length);
+  });
+
   it("iterate streams the same records as a query, with the projection", async () => {
     writeFileSync(path, filler("wf-a", 0, 200_000) + filler("wf-b", 10_000, 200_000));
     const streamed: Record<string, unknown>[] = [];
