@@ -8,26 +8,17 @@
  * entries of other hosts (a shared file system) count as live.
  */
 import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { HOST_IN_FILE_NAMES, processAlive } from "../../lib/process/file-owner.js";
 import { fileNamePart } from "../../lib/util/file-name-part.js";
 
-const HOST = fileNamePart(hostname() || "localhost");
+const HOST = HOST_IN_FILE_NAMES;
 const ME = `${HOST}-${process.pid}`;
 const ENTRY = /^(.+)-(\d+)@(.+)$/;
 const REGISTRY = ".flowcept-writers";
 
 function entry(path: string, who = ME): string {
   return join(dirname(path), REGISTRY, `${who}@${fileNamePart(basename(path))}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Lists this process as a writer of `path`. Never throws: a folder that refuses it fails the write itself. */
@@ -66,7 +57,7 @@ export function otherWriters(path: string): string[] {
     if (!m || m[3] !== name) continue;
     const who = `${m[1]}-${m[2]}`;
     if (who === ME) continue;
-    if (m[1] === HOST && !alive(Number(m[2]))) {
+    if (m[1] === HOST && !processAlive(Number(m[2]))) {
       rmSync(join(dir, n), { force: true });
       continue;
     }

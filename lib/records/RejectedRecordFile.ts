@@ -1,11 +1,11 @@
 import { diag } from "@opentelemetry/api";
 import { appendFileSync, mkdirSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { nowSeconds } from "./clock.js";
 import { safeStringify } from "./json-safe.js";
 import type { FlowceptRecord } from "./records.js";
 import { errorMessage } from "../util/error-message.js";
+import { HOST_IN_FILE_NAMES } from "../process/file-owner.js";
 
 const NO_LIMITS = { maxBytes: Number.POSITIVE_INFINITY, maxStringLength: Number.POSITIVE_INFINITY, maxDepth: 256 };
 /** Distinct reasons reported at error level; later ones go to debug so a flood of bad records stays one report each. */
@@ -27,7 +27,7 @@ export class RejectedRecordFile {
     private readonly dir: string,
     private readonly store = "the store",
   ) {
-    this.path = join(dir, `rejected-${hostname().replace(/[^A-Za-z0-9_.]/g, "_")}-${process.pid}.jsonl`);
+    this.path = join(dir, `rejected-${HOST_IN_FILE_NAMES}-${process.pid}.jsonl`);
   }
 
   /** Keeps `record` with `reason`. Never throws. */

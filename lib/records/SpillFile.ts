@@ -10,28 +10,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
 import type { FlowceptRecord } from "./records.js";
 import { errorMessage } from "../util/error-message.js";
+import { HOST_IN_FILE_NAMES, processAlive } from "../process/file-owner.js";
 
 const NAME = /^spill-(.+)-(\d+)-(\d+-[0-9a-f]+)\.jsonl$/;
 const READ_CHUNK = 4 * 1024 * 1024;
-
-function safeHost(): string {
-  return hostname().replace(/[^A-Za-z0-9_.]/g, "_") || "localhost";
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** What {@link SpillFile.readNext} returns. */
 export interface SpillChunk {
@@ -58,7 +44,7 @@ export class SpillFile {
     const abs = resolve(dir);
     mkdirSync(abs, { recursive: true });
     const stamp = `${Date.now()}-${randomBytes(4).toString("hex")}`;
-    return new SpillFile(join(abs, `spill-${safeHost()}-${process.pid}-${stamp}.jsonl`));
+    return new SpillFile(join(abs, `spill-${HOST_IN_FILE_NAMES}-${process.pid}-${stamp}.jsonl`));
   }
 
   /**
@@ -74,7 +60,7 @@ export class SpillFile {
     } catch {
       return [];
     }
-    const host = safeHost();
+    const host = HOST_IN_FILE_NAMES;
     const found: { name: string; stamp: string }[] = [];
     for (const name of names) {
       const m = NAME.exec(name);
