@@ -34,6 +34,10 @@ const PROCESS_SUFFIX = `${hostname()}-${process.pid}`;
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 
+/** Exporters with a store file in outage: their counts are reported, and spill files released, at exit. */
+const withOutages = new Set<JsonlRecordExporter>();
+let exitHook = false;
+
 /** A store file that refused a write: its records go to a spill file until it takes them again. */
 interface Outage {
   reason: string;
@@ -78,7 +82,6 @@ export class JsonlRecordExporter implements RecordExporter {
   private readonly paths = new Set<string>();
   private readonly outages = new Map<string, Outage>();
   private rejected: RejectedRecordFile | undefined;
-  private exitHook = false;
 
   constructor(options: JsonlRecordExporterOptions = {}) {
     this.fixedPath = options.path === undefined ? undefined : resolve(options.path);
@@ -176,10 +179,13 @@ export class JsonlRecordExporter implements RecordExporter {
     }
     const outage: Outage = { reason: e.message, spill, records: 0, retryAt: Date.now() + FIRST_RETRY_MS, delay: FIRST_RETRY_MS };
     this.outages.set(path, outage);
+    withOutages.add(this);
     // Added after the pipeline's own exit flush, so the count includes what that flush writes.
-    if (!this.exitHook) {
-      this.exitHook = true;
-      process.once("exit", () => this.closeOutages());
+    if (!exitHook) {
+      exitHook = true;
+      process.once("exit", () => {
+        for (const e of withOutages) e.closeOutages();
+      });
     }
     diag.error(
       `flowcept: cannot write the local store ${path} (${e.message}); its records go to ${spill.path} until it is writable again, ` +
@@ -233,8 +239,8 @@ export class JsonlRecordExporter implements RecordExporter {
     return Promise.resolve();
   }
 
-  /** Ends every outage: a store writable again gets its records; otherwise the spill file is released with a count. */
-  private closeOutages(): void {
+  /** @internal Ends every outage: a store writable again gets its records; otherwise the spill file is released with a count. */
+  closeOutages(): void {
     for (const [path, outage] of this.outages) {
       closeFile(path);
       if (outage.spill.pending) this.recover(path, outage);
@@ -250,6 +256,7 @@ export class JsonlRecordExporter implements RecordExporter {
       );
     }
     this.outages.clear();
+    withOutages.delete(this);
   }
 
   shutdown(): Promise<void> {

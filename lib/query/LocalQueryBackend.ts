@@ -41,7 +41,7 @@ interface Open {
 /** What a query needs while it streams. */
 interface Scan {
   collection: CollectionName;
-  query: Query;
+  query: RecordTest;
   conditions: TextCondition[];
   /** Stops the scan early: true once nothing after `seq` can change the results. */
   done?: (seq: number) => boolean;
@@ -155,25 +155,65 @@ export class LocalQueryBackend implements QueryBackend {
   }
 }
 
-/** The mingo query and the text conditions that rule lines out without parsing them. */
-function compile(filter: QueryFilter): { query: Query; conditions: TextCondition[] } {
+/** A record test: the filter's own when it is only string equalities, else mingo's. */
+interface RecordTest {
+  test(record: Record<string, unknown>): boolean;
+}
+
+/** The test of a filter and the text conditions that rule lines out without parsing them. */
+function compile(filter: QueryFilter): { query: RecordTest; conditions: TextCondition[] } {
   const localFilter = mapTimeValues(filter, dateToSeconds);
+  const conditions = requiredConditions(localFilter);
+  const exact = equalitiesOnly(localFilter);
+  if (exact) return { query: { test: (r) => exact.every((c) => holds(r[c.key], c.values)) }, conditions };
   let query: Query;
   try {
     query = new Query(localFilter, {});
   } catch (err) {
     throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
   }
-  const test = query.test.bind(query);
-  // A filter mingo accepts but cannot apply (a bad operator argument) fails on the first record.
-  query.test = (r) => {
-    try {
-      return test(r);
-    } catch (err) {
-      throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
-    }
+  return {
+    query: {
+      // A filter mingo accepts but cannot apply (a bad operator argument) fails on the first record.
+      test: (r) => {
+        try {
+          return query.test(r);
+        } catch (err) {
+          throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
+        }
+      },
+    },
+    conditions,
   };
-  return { query, conditions: requiredConditions(localFilter) };
+}
+
+/** MongoDB's equality on a string: the field is one of `values`, or an array holding one. */
+function holds(v: unknown, values: ReadonlySet<string>): boolean {
+  if (typeof v === "string") return values.has(v);
+  return Array.isArray(v) && v.some((x) => typeof x === "string" && values.has(x));
+}
+
+/** The filter as conditions when every key of it is a top-level string equality (or `$in` of strings), else undefined. */
+function equalitiesOnly(filter: QueryFilter): TextCondition[] | undefined {
+  const out: TextCondition[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith("$") || k.includes(".")) return undefined;
+    const c = textCondition(k, equalityValues(v) ?? []);
+    if (!c) return undefined;
+    out.push(c);
+  }
+  return out;
+}
+
+/** The values a filter entry asks a field to equal (`"v"`, `{ $eq: "v" }`, `{ $in: [...] }`), or undefined. */
+function equalityValues(v: unknown): unknown[] | undefined {
+  if (typeof v === "string") return [v];
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const ops = Object.keys(v);
+  if (ops.length !== 1) return undefined;
+  if (ops[0] === "$eq") return [(v as { $eq: unknown }).$eq];
+  if (ops[0] === "$in" && Array.isArray((v as { $in: unknown }).$in)) return (v as { $in: unknown[] }).$in;
+  return undefined;
 }
 
 function mayMatch(buf: Buffer, start: number, end: number, conditions: TextCondition[]): boolean {
@@ -196,13 +236,7 @@ function requiredConditions(filter: QueryFilter): TextCondition[] {
       continue;
     }
     if (k.startsWith("$") || k.includes(".")) continue;
-    let values: unknown[] | undefined;
-    if (typeof v === "string") values = [v];
-    else if (v && typeof v === "object" && !Array.isArray(v)) {
-      const ops = Object.keys(v);
-      if (ops.length === 1 && ops[0] === "$eq") values = [(v as { $eq: unknown }).$eq];
-      else if (ops.length === 1 && ops[0] === "$in" && Array.isArray((v as { $in: unknown }).$in)) values = (v as { $in: unknown[] }).$in;
-    }
+    const values = equalityValues(v);
     const c = values && textCondition(k, values);
     if (c) out.push(c);
   }

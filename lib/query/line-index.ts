@@ -56,22 +56,28 @@ export function scanStringField(buf: Buffer, key: string, start: number, end: nu
 
 /** A top-level equality the byte search can rule lines out by: `key` equal to one of `values`. */
 export interface TextCondition {
+  key: string;
   needle: Buffer;
-  /** Each value as `value"` (its closing quote included). */
-  values: Buffer[];
+  values: ReadonlySet<string>;
+  /** The longest value, in bytes (all are ASCII). */
+  longest: number;
 }
 
 /** The condition for `key` equal to one of `values`, or undefined when a byte search cannot be exact for them. */
 export function textCondition(key: string, values: unknown[]): TextCondition | undefined {
   if (!PLAIN.test(key) || !values.length) return undefined;
   for (const v of values) if (typeof v !== "string" || !PLAIN.test(v)) return undefined;
-  return { needle: needleOf(key), values: [...new Set(values as string[])].map((v) => Buffer.from(`${v}"`, "latin1")) };
+  const set = new Set(values as string[]);
+  return { key, needle: needleOf(key), values: set, longest: Math.max(...[...set].map((v) => v.length)) };
 }
 
-/** True when the bytes at `i` are `"<one of values>"`. */
-function quotedOneOf(buf: Buffer, i: number, values: Buffer[], end: number): boolean {
-  for (const v of values) {
-    if (i + 1 + v.length <= end && buf.compare(v, 0, v.length, i + 1, i + 1 + v.length) === 0) return true;
+/** True when the bytes at `i` are `"<one of the values>"`, or hold an escape (which may spell one). */
+function quotedOneOf(buf: Buffer, i: number, c: TextCondition, end: number): boolean {
+  const stop = Math.min(end, i + 2 + c.longest);
+  for (let j = i + 1; j < stop; j++) {
+    const b = buf[j];
+    if (b === 92) return true;
+    if (b === QUOTE) return c.values.has(buf.toString("latin1", i + 1, j));
   }
   return false;
 }
@@ -88,18 +94,13 @@ export function lineMayHold(buf: Buffer, c: TextCondition, start: number, end: n
     if (i === -1) continue;
     const ch = buf[i];
     if (ch === 91) return true; // '['
-    if (ch === QUOTE && quotedOneOf(buf, i, c.values, end)) return true;
+    if (ch === QUOTE && quotedOneOf(buf, i, c, end)) return true;
   }
   return false;
 }
 
-/** Which of `values` (each as `value"` bytes) the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
-export function scanFieldChoice(buf: Buffer, key: string, values: readonly Buffer[], start: number, end: number): number {
-  const needle = needleOf(key);
-  const at = onlyKey(buf, needle, start, end);
-  if (at === -1) return -1;
-  const i = valueStart(buf, at + needle.length, end);
-  if (i === -1 || buf[i] !== QUOTE) return -1;
-  for (let k = 0; k < values.length; k++) if (quotedOneOf(buf, i, [values[k]!], end)) return k;
-  return -1;
+/** Which of `values` the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
+export function scanFieldChoice(buf: Buffer, key: string, values: readonly string[], start: number, end: number): number {
+  const value = scanStringField(buf, key, start, end);
+  return value === undefined ? -1 : values.indexOf(value);
 }

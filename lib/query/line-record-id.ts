@@ -17,7 +17,6 @@ export const RECORD_TYPES = ["task", "workflow", "agent", "object"] as const;
 const ID_FIELDS = ["task_id", "workflow_id", "agent_id", "object_id"] as const;
 const COLLECTIONS: CollectionName[] = ["tasks", "workflows", "agents", "objects"];
 const TYPE_NAMES: readonly string[] = RECORD_TYPES;
-const TYPE_VALUES = RECORD_TYPES.map((t) => Buffer.from(`${t}"`, "latin1"));
 /** How this package's writer begins a line: the type, then the id (`{"type":"task","task_id":"…`). */
 const PREFIXES = RECORD_TYPES.map((t, i) => Buffer.from(`{"type":"${t}","${ID_FIELDS[i]}":"`, "latin1"));
 
@@ -82,7 +81,7 @@ export function lineRecordId(buf: Buffer, start: number, end: number, want: numb
   if (end === start) return undefined;
   const fast = writerPrefix(buf, start, end);
   if (fast !== undefined) return want !== -1 && fast.type !== want ? undefined : fast;
-  const t = scanFieldChoice(buf, "type", TYPE_VALUES, start, end);
+  const t = scanFieldChoice(buf, "type", TYPE_NAMES, start, end);
   if (t !== -1) {
     if (want !== -1 && t !== want) return undefined;
     const id = scanStringField(buf, ID_FIELDS[t]!, start, end);
