@@ -21,7 +21,7 @@ import { LineageIndexBuilder } from "./LineageIndexBuilder.js";
 import { ruleFingerprint, type LineageRule } from "./lineage-rule.js";
 import type { LineageProgress } from "./lineage-types.js";
 import type { LineageSource } from "./lineage-walk.js";
-import { scanFieldChoice, scanStringField } from "./line-index.js";
+import { lineRecordId, typeOfCollection } from "./line-record-id.js";
 
 /** Options of {@link LocalLineageSource.open}. */
 export interface LocalLineageOptions {
@@ -49,7 +49,7 @@ interface Locations {
 
 const FORMAT = 2;
 const CHUNK = 16 * 1024 * 1024;
-const RECORD_TYPES = ["task", "workflow", "agent", "object"];
+const TASK = typeOfCollection("tasks");
 
 /** The lineage index of a local store and the reading of its records. */
 export class LocalLineageSource implements LineageSource {
@@ -240,26 +240,8 @@ function wellFormed(c: LineageColumns & Locations, strings: number, files: numbe
   return true;
 }
 
-/** The task id of a JSONL line: undefined for a line that is not a task, null for one that does not parse. */
-function taskIdOfLine(text: string): string | undefined | null {
-  const t = scanFieldChoice(text, "type", RECORD_TYPES, 0, text.length);
-  if (t > 0) return undefined;
-  if (t === 0) {
-    const id = scanStringField(text, "task_id", 0, text.length);
-    if (id !== undefined) return id;
-  }
-  let r: unknown;
-  try {
-    r = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const rec = r as { type?: unknown; task_id?: unknown } | null;
-  return rec && typeof rec === "object" && rec.type === "task" && typeof rec.task_id === "string" ? rec.task_id : undefined;
-}
-
-/** Calls `onLine` for every whole line of the first `size` bytes of `file`, with its byte offset and length. */
-async function eachLine(file: string, size: number, onLine: (text: string, pos: number, len: number) => void, onBytes: (n: number) => void): Promise<void> {
+/** Calls `onLine` for every whole line of the first `size` bytes of `file`: the line is `buf[start, end)`, at byte offset `pos` of the file. */
+async function eachLine(file: string, size: number, onLine: (buf: Buffer, start: number, end: number, pos: number) => void, onBytes: (n: number) => void): Promise<void> {
   const fh = await open(file, "r");
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -272,7 +254,7 @@ async function eachLine(file: string, size: number, onLine: (text: string, pos: 
       onBytes(bytesRead);
       let start = 0;
       for (let nl = buf.indexOf(10, start); nl !== -1 && nl < filled; nl = buf.indexOf(10, start)) {
-        if (nl > start) onLine(buf.toString("utf8", start, nl), base + start, nl - start);
+        if (nl > start) onLine(buf, start, nl, base + start);
         start = nl + 1;
       }
       if (start === 0 && filled === CHUNK) {
@@ -282,7 +264,7 @@ async function eachLine(file: string, size: number, onLine: (text: string, pos: 
         const long = Buffer.allocUnsafe(end - base);
         await fh.read(long, 0, long.length, base);
         onBytes(long.length - filled);
-        onLine(long.toString("utf8"), base, long.length);
+        onLine(long, 0, long.length, base);
         base = end + 1;
         filled = 0;
         continue;
@@ -321,9 +303,9 @@ async function buildIndex(path: string, files: StoreFile[], rule: LineageRule, o
   // Pass 1: how many messages each task has.
   const counts = new Map<string, number>();
   for (const f of files) {
-    await eachLine(fileOf(f), f.size, (text) => {
-      const id = taskIdOfLine(text);
-      if (typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1);
+    await eachLine(fileOf(f), f.size, (buf, start, end) => {
+      const ref = lineRecordId(buf, start, end, TASK, fileOf(f));
+      if (ref) counts.set(ref.id, (counts.get(ref.id) ?? 0) + 1);
     }, bytes);
   }
 
@@ -345,10 +327,11 @@ async function buildIndex(path: string, files: StoreFile[], rule: LineageRule, o
   };
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi]!;
-    await eachLine(fileOf(f), f.size, (text, pos, len) => {
+    await eachLine(fileOf(f), f.size, (buf, start, end, pos) => {
+      const len = end - start;
       let r: FlowceptRecord;
       try {
-        r = JSON.parse(text) as FlowceptRecord;
+        r = JSON.parse(buf.toString("utf8", start, end)) as FlowceptRecord;
       } catch {
         return;
       }

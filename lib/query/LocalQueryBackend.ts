@@ -19,7 +19,7 @@ import { mergeRecord } from "../records/merge-records.js";
 import { enrichRecord } from "../records/enrich-record.js";
 import { lineMayHold, textCondition, type TextCondition } from "./line-index.js";
 import { lineRecordId, parseLine, typeOfCollection, type StoredRecord } from "./line-record-id.js";
-import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort } from "./query-normalize.js";
+import { dateToSeconds, mapTimeValues, normalizeLimit, normalizeProjection, normalizeSort, QUERY_OPTIONS } from "./query-normalize.js";
 import { QueryResults } from "./QueryResults.js";
 import { RepeatedIds } from "./RepeatedIds.js";
 import { FlowceptQueryError, type CollectionName, type QueryBackend, type QueryFilter, type QueryOptions } from "./query-types.js";
@@ -29,7 +29,10 @@ import { errorMessage } from "../util/error-message.js";
 export interface LocalQueryBackendOptions {
   /** The store's base path (`project.dump_buffer.path`); its suffixed siblings are read too. */
   path: string;
+  /** Called as a query reads the store's files, with the bytes read so far and the bytes it reads in all. */
+  onProgress?: ((bytesRead: number, bytesTotal: number) => void) | undefined;
 }
+
 
 /** A record with several messages, held until its last one. */
 interface Open {
@@ -53,9 +56,11 @@ export class LocalQueryBackend implements QueryBackend {
   /** The store's base path (absolute). */
   readonly path: string;
   private repeated = new RepeatedIds();
+  private readonly onProgress: LocalQueryBackendOptions["onProgress"];
 
   constructor(options: LocalQueryBackendOptions) {
     this.path = resolve(options.path);
+    this.onProgress = options.onProgress;
   }
 
   describe(): string {
@@ -83,7 +88,7 @@ export class LocalQueryBackend implements QueryBackend {
     const { query, conditions } = compile(filter);
     for await (const batch of this.scan({ collection, query, conditions })) {
       const rows = batch.map(([r]) => r);
-      yield* projection ? new Query({}, {}).find<Record<string, unknown>>(rows, projection).all() : rows;
+      yield* projection ? new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(rows, projection).all() : rows;
     }
   }
 
@@ -106,10 +111,18 @@ export class LocalQueryBackend implements QueryBackend {
         out.push([rec, at]);
       }
     };
+    const total = this.repeated.uncounted(files) + files.reduce((n, f) => n + f.size, 0);
+    let done = 0;
+    const read = (n: number): void => {
+      done += n;
+      this.onProgress?.(done, total);
+    };
+    if (total > 0) this.onProgress?.(0, total);
     try {
-      await this.repeated.update(files);
+      await this.repeated.update(files, read);
       for (const f of files) {
         for await (const { bytes } of lineBytes(f.path, 0, f.size)) {
+          read(bytes.length);
           for (let start = 0; start < bytes.length; ) {
             let end = bytes.indexOf(10, start);
             if (end === -1) end = bytes.length; // a torn last line: skipped below when it does not parse
@@ -151,6 +164,9 @@ export class LocalQueryBackend implements QueryBackend {
     } catch (err) {
       if (err instanceof FlowceptQueryError) throw err;
       throw new FlowceptQueryError(`cannot query ${this.path}: ${errorMessage(err)}`);
+    } finally {
+      // A query that stopped early (its limit reached) ends its progress too.
+      if (done < total) this.onProgress?.(total, total);
     }
   }
 }
@@ -168,7 +184,7 @@ function compile(filter: QueryFilter): { query: RecordTest; conditions: TextCond
   if (exact) return { query: { test: (r) => exact.every((c) => holds(r[c.key], c.values)) }, conditions };
   let query: Query;
   try {
-    query = new Query(localFilter, {});
+    query = new Query(localFilter, QUERY_OPTIONS);
   } catch (err) {
     throw new FlowceptQueryError(`invalid filter ${safeJson(filter)}: ${errorMessage(err)}`);
   }

@@ -6,6 +6,7 @@
  * twice the limit), never the store.
  */
 import { Query } from "mingo";
+import { QUERY_OPTIONS } from "./query-normalize.js";
 
 type Row = Record<string, unknown>;
 
@@ -18,7 +19,7 @@ const bySeq = (a: Item, b: Item): number => a.seq - b.seq;
 const BATCH = 1024;
 
 function project(items: Item[], projection: Record<string, 0 | 1>): Item[] {
-  const rows = new Query({}, {}).find<Row>(items.map((i) => i.record), projection).all();
+  const rows = new Query({}, QUERY_OPTIONS).find<Row>(items.map((i) => i.record), projection).all();
   return rows.map((record, k) => ({ seq: items[k]!.seq, record }));
 }
 
@@ -71,7 +72,7 @@ export class QueryResults {
     this.items.sort(bySeq);
     const spec: Record<string, 1 | -1> = {};
     for (const [k, v] of Object.entries(this.sort)) spec[`record.${k}`] = v;
-    this.items = new Query({}, {}).find<Item>(this.items).sort(spec).limit(this.limit).all();
+    this.items = new Query({}, QUERY_OPTIONS).find<Item>(this.items).sort(spec).limit(this.limit).all();
   }
 
   /** The results: sorted (ties in store order), limited, projected. */
@@ -82,7 +83,7 @@ export class QueryResults {
     this.items = [];
     if (this.limit && !this.sort) records = records.slice(0, this.limit);
     if (!this.sort) return records;
-    let cursor = new Query({}, {}).find<Row>(records, this.projection);
+    let cursor = new Query({}, QUERY_OPTIONS).find<Row>(records, this.projection);
     cursor = cursor.sort(this.sort);
     if (this.limit) cursor = cursor.limit(this.limit);
     return cursor.all();

@@ -46,14 +46,27 @@ export class RepeatedIds {
     return out;
   }
 
-  /** Counts what `files` hold beyond what was counted before (one update at a time: queries may run together). */
-  update(files: readonly StoreFile[]): Promise<void> {
-    const run = this.updating.then(() => this.countNew(files));
+  /** Bytes of `files` not counted yet (about: a file counted again from the start counts whole). */
+  uncounted(files: readonly StoreFile[]): number {
+    let n = 0;
+    for (const f of files) {
+      const c = this.counted.get(f.path);
+      n += c && c.ino === f.ino && f.size >= c.end ? f.size - c.end : f.size;
+    }
+    return n;
+  }
+
+  /**
+   * Counts what `files` hold beyond what was counted before, telling
+   * `onBytes` the bytes read (one update at a time: queries may run together).
+   */
+  update(files: readonly StoreFile[], onBytes?: (n: number) => void): Promise<void> {
+    const run = this.updating.then(() => this.countNew(files, onBytes));
     this.updating = run.catch(() => undefined);
     return run;
   }
 
-  private async countNew(files: readonly StoreFile[]): Promise<void> {
+  private async countNew(files: readonly StoreFile[], onBytes?: (n: number) => void): Promise<void> {
     const bytes = files.reduce((n, f) => n + f.size, 0);
     const stale = [...this.counted].some(([path, c]) => {
       const f = files.find((x) => x.path === path);
@@ -65,6 +78,7 @@ export class RepeatedIds {
       this.counted.set(f.path, c);
       if (f.size <= c.end) continue;
       for await (const chunk of lineBytes(f.path, c.end, f.size)) {
+        onBytes?.(chunk.bytes.length);
         // A torn last line is counted once it is whole.
         if (chunk.torn) break;
         c.line = this.countLines(chunk.bytes, f.path, c.line);

@@ -4,6 +4,9 @@ import { FlowceptQueryError, type CollectionName, type QueryFilter, type QueryPr
 import { isPlainObject } from "../util/plain-object.js";
 
 const TIMES = new Set(TIME_FIELDS);
+
+/** Options of every mingo query over the local store: mingo's defaults run `$where` / `$function` code; queries here never do. */
+export const QUERY_OPTIONS = { scriptEnabled: false };
 const COLLECTIONS = new Set<string>(["tasks", "workflows", "agents", "objects"]);
 
 /** Operators that run code: refused on both backends (filters may come from a command line or a request). */
