@@ -239,6 +239,11 @@ export class JsonlRecordExporter implements RecordExporter {
     return Promise.resolve();
   }
 
+  keptAside(): string | undefined {
+    for (const [path, outage] of this.outages) return `cannot write ${path} (${outage.reason}); records go to ${outage.spill.path}`;
+    return undefined;
+  }
+
   /** @internal Ends every outage: a store writable again gets its records; otherwise the spill file is released with a count. */
   closeOutages(): void {
     for (const [path, outage] of this.outages) {

@@ -170,6 +170,10 @@ export class MongoRecordExporter implements RecordExporter {
     return this.outage;
   }
 
+  keptAside(): string | undefined {
+    return this.outage ? `MongoDB is unreachable; records are spilled to ${this.spillDir}` : undefined;
+  }
+
   export(records: FlowceptRecord[], resultCallback: (result: ExportResult) => void): void {
     if (!records.length) {
       resultCallback(SUCCESS);

@@ -285,7 +285,9 @@ export class OtlpIngestServer {
       this.inFlightRecords += n;
       try {
         await exportToAll(this.exporters, mapped.records);
-        this.store = { ok: true };
+        // Stored durably; but a store that keeps them aside (a spill file) is not well.
+        const aside = this.exporters.map((e) => e.keptAside?.()).find((why) => why !== undefined);
+        this.store = aside === undefined ? { ok: true } : { ok: false, error: aside, failingSince: this.store.failingSince ?? new Date().toISOString() };
       } catch (err) {
         const message = errorMessage(err);
         this.store = { ok: false, error: message, failingSince: this.store.failingSince ?? new Date().toISOString() };

@@ -20,6 +20,12 @@ export interface RecordExporter {
   exportSync?(records: FlowceptRecord[]): void;
   /** Resolves when every record handed over so far is durable. */
   forceFlush(): Promise<void>;
+  /**
+   * Why records handed over now do not reach the store itself but are kept
+   * aside (durable, in a spill file, until the store takes them), or
+   * undefined while they reach it. Health checks report it.
+   */
+  keptAside?(): string | undefined;
   /** Flushes and releases resources. */
   shutdown(): Promise<void>;
   /**

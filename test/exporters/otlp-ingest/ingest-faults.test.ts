@@ -1,8 +1,9 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBufferFile } from "../../../exporters/jsonl/buffer-file.js";
@@ -35,7 +36,7 @@ async function inFlight(url: string): Promise<number> {
  * two) is stored twice, as lines with the same ids that readers and MongoDB's
  * upserts merge into one record.
  */
-describe("ingest faults: the service killed in the middle of a request", function () {
+describe("ingest faults: an unwritable store, and the service killed in the middle of a request", function () {
   this.timeout(90_000);
   let dir: string;
   const services: Service[] = [];
@@ -51,6 +52,24 @@ describe("ingest faults: the service killed in the middle of a request", functio
     await proxy?.stop();
     proxy = undefined;
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a store that cannot be written: requests are answered 200 (records spilled), and /healthz says the store is failing and where they went", async () => {
+    const settings = join(dir, "settings.yaml");
+    writeFileSync(settings, `project:\n  dump_buffer:\n    path: /dev/full\ndb_buffer:\n  spill_dir: ${join(dir, "spill")}\n`);
+    const service = await startService(dir, [], { FLOWCEPT_SETTINGS_PATH: settings });
+    services.push(service);
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await spans("full", 20))!);
+    expect((await post(`${service.url}/v1/traces`, body, { "content-type": "application/x-protobuf" })).status).to.equal(200);
+    const health = await post(`${service.url}/healthz`, "", {}, "GET");
+    expect(health.status).to.equal(503);
+    const state = JSON.parse(health.body.toString()) as { status: string; store: { ok: boolean; error: string } };
+    expect(state.status).to.equal("store failing");
+    expect(state.store.error).to.match(/cannot write \/dev\/full \(ENOSPC.*records go to .*spill-.*\.jsonl/);
+    service.child.kill("SIGTERM");
+    expect(await service.exited).to.equal(0);
+    const spilled = readdirSync(join(dir, "spill", "local")).flatMap((d) => readdirSync(join(dir, "spill", "local", d)).filter((f) => f.startsWith("spill-")).map((f) => join(dir, "spill", "local", d, f)));
+    expect(spilled.flatMap((f) => readBufferFile(f, { merge: false }))).to.have.length(20);
   });
 
   it("the official exporter's retry reaches the restarted service: every span is stored, none twice", async () => {
