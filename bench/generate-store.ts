@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 /** Options of {@link generateStore}. */
 export interface GenerateStoreOptions {
   /** Task records to write. Default 1 000 000. */
-  tasks?: number;
+  tasks?: number | undefined;
   /** Workflows the tasks are spread over. Default 200. */
-  workflows?: number;
+  workflows?: number | undefined;
 }
 
 function uuid(n: number, salt: number): string {

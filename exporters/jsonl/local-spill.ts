@@ -74,11 +74,11 @@ export function appendSpillToStore(file: SpillFile, storePath: string, owned: bo
 /** Options of {@link replayLocalSpill}. */
 export interface ReplayLocalSpillOptions {
   /** Only spill files of this store (default: of every store found). */
-  storePath?: string;
-  /** Spill folders to look in (default: {@link localSpillRoots}). */
-  spillDirs?: string[];
+  storePath?: string | undefined;
+  /** Spill folders to look in (default: `db_buffer.spill_dir`, `~/.flowcept/spill` and `<tmpdir>/flowcept-spill-<uid>`). */
+  spillDirs?: string[] | undefined;
   /** Also take files of live processes and other hosts. Default false. */
-  all?: boolean;
+  all?: boolean | undefined;
 }
 
 /** What {@link replayLocalSpill} did. */

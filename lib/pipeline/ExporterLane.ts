@@ -21,7 +21,7 @@ export interface LaneOptions {
    */
   maxPending: number;
   /** Where a record the exporter refuses on its own, while it takes others, is set aside with the reason. */
-  reject?: (record: RawRecord, reason: string) => void;
+  reject?: ((record: RawRecord, reason: string) => void) | undefined;
 }
 
 /** Failures of a batch before its records are tried one by one. */

@@ -57,7 +57,7 @@ export interface RecordPipelineOptions {
    * it the oldest are dropped, with one error and a count, so memory stays
    * bounded. Default 131072.
    */
-  maxPendingRecords?: number;
+  maxPendingRecords?: number | undefined;
   /**
    * Runs on every record before it leaves the process: redaction, masking,
    * dropping. Receives a plain JSON record (`used`, `generated`… are
