@@ -11,11 +11,11 @@ import type { FlowceptRecord } from "../../../lib/records/records.js";
 import { resetSettings } from "../../../lib/settings/settings-loader.js";
 import { captureDiag } from "../../lib/telemetry/diag-capture.js";
 import { runNode } from "../../lib/telemetry/run-node.js";
+import { runCliProcess } from "../../support/run-cli.js";
 import { mountTmpfs, remount, unmount } from "../../support/tmpfs.js";
 
 const LIB = new URL("../../../lib/index.js", import.meta.url).href;
 const API = import.meta.resolve("@opentelemetry/api");
-const CLI = new URL("../../../lib/cli/main.js", import.meta.url).href;
 
 /**
  * A program that records `n` flowceptTask calls into the store at `store`
@@ -210,7 +210,7 @@ describe("local store faults: unwritable, full, read-only, removed", function ()
     appendFileSync(join(dir, "blocked"), "not a folder");
     expect((await runNode(program(store, spill, 20), { limitMs: 60_000 })).code).to.equal(0);
     rmSync(join(dir, "blocked"));
-    const r = await runNode(`await import(${JSON.stringify(CLI)});`, { args: ["replay", "--local", "--spill-dir", spill], limitMs: 60_000 });
+    const r = await runCliProcess(["replay", "--local", "--spill-dir", spill]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.include(`appended 22 records from 1 spill file(s) to ${store}`);
     expect(readBufferFile(store).filter((x) => x.type === "task")).to.have.length(20);
