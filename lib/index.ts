@@ -32,6 +32,7 @@ export type { FlowceptTaskOptions, FlowceptTaskEnd } from "./capture/FlowceptTas
 export { FlowceptSpanProcessor } from "./pipeline/FlowceptSpanProcessor.js";
 export type { FlowceptSpanProcessorOptions } from "./pipeline/FlowceptSpanProcessor.js";
 export type { RecordMask } from "./pipeline/record-mask.js";
+export type { RecordSubscription, SubscribeOptions } from "./pipeline/record-subscribers.js";
 export type { SpanMatch, SpanMatchOption, NamePattern } from "./pipeline/span-match.js";
 export { registerFlowcept } from "./pipeline/register-flowcept.js";
 export type { RegisterFlowceptOptions, FlowceptRegistration } from "./pipeline/register-flowcept.js";

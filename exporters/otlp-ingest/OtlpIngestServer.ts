@@ -17,6 +17,8 @@ import { errorMessage } from "../../lib/util/error-message.js";
 import { AgentRecords } from "../../lib/pipeline/AgentRecords.js";
 import type { MappingDefaults } from "../../lib/pipeline/span-to-record.js";
 import { valueLimits } from "../../lib/settings/value-limits.js";
+import { RecordFeed } from "../../lib/stream/RecordFeed.js";
+import { handleStreamRequest } from "../../lib/stream/serve-sse.js";
 
 /** Options of {@link OtlpIngestServer}. */
 export interface OtlpIngestServerOptions {
@@ -24,7 +26,7 @@ export interface OtlpIngestServerOptions {
   host?: string | undefined;
   /** Default 4318, the OTLP/HTTP port; 0 picks a free port. */
   port?: number | undefined;
-  /** When set, `POST /v1/traces` requires `Authorization: Bearer <token>`. */
+  /** When set, `POST /v1/traces` and the record streams require `Authorization: Bearer <token>`. */
   token?: string | undefined;
   /** Largest request body accepted, compressed and decompressed alike. Default 16 MiB. */
   maxBodyBytes?: number | undefined;
@@ -55,6 +57,8 @@ export interface OtlpIngestServerOptions {
   headersTimeoutMillis?: number | undefined;
   /** Time a client has to send a whole request, headers and body, ms. Default 60 000. */
   requestTimeoutMillis?: number | undefined;
+  /** Records kept for stream clients that reconnect (`Last-Event-ID`). Default 10 000. */
+  streamResumeRecords?: number | undefined;
 }
 
 /** What `/healthz` says of the store: whether its last write succeeded. */
@@ -104,11 +108,18 @@ function digest(s: string): Buffer {
  * senders expect: partial success for spans that cannot be mapped, 400 for
  * undecodable bodies, 413 over the size limit, 429/503 with `Retry-After`
  * while the store is backed up or down (the sender retries; re-sent spans
- * merge by record id, so retries are harmless).
+ * merge by record id, so retries are harmless). What it stores is also
+ * served live as server-sent events ({@link OtlpIngestServer.feed}).
  */
 export class OtlpIngestServer {
   private readonly server: Server;
-  private readonly options: Required<Omit<OtlpIngestServerOptions, "token" | "exporters" | "mask">> & Pick<OtlpIngestServerOptions, "mask">;
+  private readonly options: Required<Omit<OtlpIngestServerOptions, "token" | "exporters" | "mask" | "streamResumeRecords">> & Pick<OtlpIngestServerOptions, "mask">;
+  /**
+   * The records stored, as they are stored: served as server-sent events on
+   * `GET /api/v1/stream/tasks` and `/api/v1/stream/workflows` (the bearer
+   * token applies to them too).
+   */
+  readonly feed: RecordFeed;
   private readonly tokenDigest: Buffer | undefined;
   private readonly exporters: RecordExporter[];
   private readonly agents = new AgentRecords();
@@ -140,6 +151,7 @@ export class OtlpIngestServer {
     };
     this.tokenDigest = options.token ? digest(options.token) : undefined;
     const settings = getSettingsSafe();
+    this.feed = new RecordFeed(options.streamResumeRecords ?? 10_000);
     this.exporters = options.exporters ?? createIngestExporters(settings);
     this.defaults = { checkedRawJson: true, limits: valueLimits(settings) };
     const o = this.options;
@@ -206,6 +218,7 @@ export class OtlpIngestServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") return this.health(req, res);
+    if (path.startsWith("/api/v1/stream/")) return this.stream(req, res, path);
     const format: Format = PROTOBUF_TYPES.has(mediaType(req)) ? "protobuf" : "json";
     if (path !== "/v1/traces") return this.fail(req, res, 404, `no such endpoint: ${path} (traces go to POST /v1/traces)`, format);
     if (req.method !== "POST") {
@@ -288,6 +301,7 @@ export class OtlpIngestServer {
         // Stored durably; but a store that keeps them aside (a spill file) is not well.
         const aside = this.exporters.map((e) => e.keptAside?.()).find((why) => why !== undefined);
         this.store = aside === undefined ? { ok: true } : { ok: false, error: aside, failingSince: this.store.failingSince ?? new Date().toISOString() };
+        this.feed.publish(mapped.records);
       } catch (err) {
         const message = errorMessage(err);
         this.store = { ok: false, error: message, failingSince: this.store.failingSince ?? new Date().toISOString() };
@@ -304,6 +318,15 @@ export class OtlpIngestServer {
     if (mapped.rejected > 0) diag.warn(`flowcept ingest: ${mapped.rejected} of ${mapped.spans} spans rejected: ${mapped.errorMessage}`);
     const response = { rejectedSpans: mapped.rejected, errorMessage: mapped.errorMessage };
     this.send(res, 200, format, format === "protobuf" ? encodeTraceResponse(response) : traceResponseJson(response));
+  }
+
+  private stream(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (this.draining) return this.throttle(req, res, 503, "the ingest service is shutting down", "json");
+    if (this.tokenDigest && !this.authorized(req)) {
+      res.setHeader("www-authenticate", 'Bearer realm="flowcept-ingest"');
+      return this.fail(req, res, 401, "missing or wrong bearer token", "json");
+    }
+    if (!handleStreamRequest(req, res, path, this.feed)) this.fail(req, res, 404, `no such stream: ${path} (streams: /api/v1/stream/tasks, /api/v1/stream/workflows)`, "json");
   }
 
   private authorized(req: IncomingMessage): boolean {

@@ -27,6 +27,8 @@ import { type WorkflowScope } from "../context/workflow-scope.js";
 import { bufferFilePath } from "../settings/buffer-path.js";
 import { flushBatchSpans } from "./batch-spans.js";
 import { activeSink, emitRecords, flushAllSinks, setLocalOnly } from "../pipeline/record-sink.js";
+import { subscribeRecords, type RecordSubscription, type SubscribeOptions } from "../pipeline/record-subscribers.js";
+import type { QueryFilter } from "../query/query-types.js";
 import { prepareInterceptors, stopInterceptors, type RunningInterceptor } from "./interceptors.js";
 import { workflowMetadata, workflowMetadataJson } from "./workflow-metadata.js";
 
@@ -67,6 +69,7 @@ export interface StopOptions {
 
 const DEFAULT_INTERCEPTORS = ["instrumentation"];
 const queryApi = lazyModule<typeof import("../query/FlowceptDb.js")>("../query/FlowceptDb.js", import.meta.url);
+const recordFilter = lazyModule<typeof import("../query/record-filter.js")>("../query/record-filter.js", import.meta.url);
 let sharedDb: FlowceptDb | undefined;
 let sharedDbGeneration = -1;
 
@@ -122,6 +125,30 @@ export class Flowcept {
       sharedDbGeneration = gen;
     }
     return sharedDb;
+  }
+
+  /**
+   * Calls `onRecord` with every record this process's pipelines produce
+   * from now on that matches `filter` (MongoDB query language on the record
+   * as stored, `type` included: `{ type: "task", workflow_id: id }`,
+   * `{ "generated.loss": { $lt: 0.1 } }`), after the mask, as the stores get
+   * it. Records are delivered in order, on later turns of the event loop,
+   * one at a time (a returned promise is awaited before the next). Capture
+   * never waits for a subscriber: one that falls behind has at most
+   * `maxQueue` records waiting (default 10 000), further records are dropped
+   * for it and counted in `dropped` — the stores still get every record.
+   * Returns the function that unsubscribes, with the counters on it. Throws
+   * `FlowceptQueryError` for a filter that is not valid.
+   *
+   * @example
+   * const stop = Flowcept.subscribe({ type: "task", status: "ERROR" }, (t) => console.log(t.task_id, t.stderr));
+   * // … later
+   * stop(); console.log(stop.delivered, stop.dropped);
+   */
+  static subscribe(filter: QueryFilter | undefined, onRecord: (record: FlowceptRecord) => unknown, options: SubscribeOptions = {}): RecordSubscription {
+    if (typeof onRecord !== "function") throw new TypeError("Flowcept.subscribe needs a function to call with each record");
+    const compiled = recordFilter().compileRecordFilter(filter);
+    return subscribeRecords({ early: compiled.early, late: compiled.late }, onRecord, options);
   }
 
   /** Whether `start()` ran and `stop()` did not. */

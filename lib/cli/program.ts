@@ -1,8 +1,8 @@
 /**
  * The `flowcept-otel` command-line program: queries over MongoDB or the
  * local store, workflow and task listings, replay of spill files, settings
- * initialisation, a MongoDB check, the file watcher, the ingest service and
- * shell completion — one file per command in `commands/`. {@link buildCli}
+ * initialisation, a MongoDB check, the file watcher, the ingest service, the
+ * web UI and shell completion — one file per command in `commands/`. {@link buildCli}
  * returns the commander program so that other modules can add commands
  * before running it.
  *
@@ -27,6 +27,7 @@ import { addReplayCommand } from "./commands/replay.js";
 import { addReportCommand } from "./commands/report.js";
 import { addShowCommand } from "./commands/show.js";
 import { addTasksCommand } from "./commands/tasks.js";
+import { addUiCommand } from "./commands/ui.js";
 import { addWatchCommand } from "./commands/watch.js";
 import { addWorkflowsCommand } from "./commands/workflows.js";
 import { errorMessage } from "../util/error-message.js";
@@ -54,6 +55,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
   addDiffCommand(program, io);
   addReportCommand(program, io);
   addIngestCommand(program, io);
+  addUiCommand(program, io);
   addWatchCommand(program, io);
   addReplayCommand(program, io);
   addInitSettingsCommand(program, io);

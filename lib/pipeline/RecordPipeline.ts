@@ -27,6 +27,7 @@ import { ExporterLane } from "./ExporterLane.js";
 import { readableSpanToData } from "./readable-span.js";
 import type { SpanData } from "./span-data.js";
 import { addSink, anyLocalOnly, isLocalOnly, removeSink, type RecordSink } from "./record-sink.js";
+import { hasSubscribers, publishRecord } from "./record-subscribers.js";
 import { applyMask, type RecordMask } from "./record-mask.js";
 import { spanToRecord, type MappingDefaults } from "./span-to-record.js";
 import { AgentRecords } from "./AgentRecords.js";
@@ -170,6 +171,7 @@ export class RecordPipeline implements RecordSink {
     const q = this.queue;
     this.queue = [];
     const routed = anyLocalOnly();
+    const published = hasSubscribers();
     for (let i = 0; i < q.length; i++) {
       const e = q[i]!;
       let record: RawRecord | undefined;
@@ -183,15 +185,16 @@ export class RecordPipeline implements RecordSink {
           diag.error(`flowcept: could not map span "${span.name}": ${errorMessage(err)}`);
         }
       } else record = e as RawRecord;
-      if (agent !== undefined) this.route(agent, routed);
-      if (record !== undefined) this.route(record, routed);
+      if (agent !== undefined) this.route(agent, routed, published);
+      if (record !== undefined) this.route(record, routed, published);
     }
   }
 
-  /** Hands one record, masked, to its exporter lanes. */
-  private route(rec: RawRecord, routed: boolean): void {
+  /** Hands one record, masked, to its subscribers and exporter lanes. */
+  private route(rec: RawRecord, routed: boolean, published: boolean): void {
     const record = this.mask ? applyMask(this.mask, rec, (err) => diag.error(`flowcept: mask threw, record kept unmasked: ${errorMessage(err)}`)) : rec;
     if (record === undefined) return;
+    if (published) publishRecord(record);
     const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
     for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record);
   }

@@ -112,13 +112,22 @@ function gpuMetrics(s: unknown): [string, number][] {
   return out;
 }
 
-/** Telemetry at each task's start and end over time, one panel per metric. */
-export function telemetrySpec(tasks: readonly Task[]): Spec | undefined {
-  const points: { time: number; metric: string; value: number }[] = [];
+/** A telemetry reading: seconds since the epoch, the metric's name and its value. */
+export interface TelemetryPoint {
+  time: number;
+  metric: string;
+  value: number;
+}
+
+/**
+ * The readings of the tasks' telemetry snapshots (at start and at end), in
+ * time order: CPU, memory, process RSS and each GPU's metrics — from at most
+ * about `maxPoints / 2` tasks, evenly spread, in big workflows.
+ */
+export function telemetryPoints(tasks: readonly Task[], maxPoints = TELEMETRY_POINTS): TelemetryPoint[] {
+  const points: TelemetryPoint[] = [];
   const withSnapshots = tasks.filter((t) => isPlainObject(t.telemetry_at_start) || isPlainObject(t.telemetry_at_end));
-  if (!withSnapshots.length) return undefined;
-  const step = Math.max(1, Math.ceil((withSnapshots.length * 2) / TELEMETRY_POINTS));
-  const t0 = Math.min(...withSnapshots.map((t) => num(t.started_at) ?? Infinity));
+  const step = Math.max(1, Math.ceil((withSnapshots.length * 2) / maxPoints));
   withSnapshots.forEach((t, i) => {
     if (i % step) return;
     for (const [snap, time] of [
@@ -128,13 +137,21 @@ export function telemetrySpec(tasks: readonly Task[]): Spec | undefined {
       if (!isPlainObject(snap) || time === undefined) continue;
       for (const [metric, read] of METRICS) {
         const v = read(snap);
-        if (v !== undefined) points.push({ time: (time - t0) * 1000, metric, value: v });
+        if (v !== undefined) points.push({ time, metric, value: v });
       }
-      for (const [metric, v] of gpuMetrics(snap)) points.push({ time: (time - t0) * 1000, metric, value: v });
+      for (const [metric, v] of gpuMetrics(snap)) points.push({ time, metric, value: v });
     }
   });
-  if (!points.length) return undefined;
-  points.sort((a, b) => a.time - b.time);
+  return points.sort((a, b) => a.time - b.time);
+}
+
+/** Telemetry at each task's start and end over time, one panel per metric. */
+export function telemetrySpec(tasks: readonly Task[]): Spec | undefined {
+  const readings = telemetryPoints(tasks);
+  if (!readings.length) return undefined;
+  let t0 = Infinity;
+  for (const t of tasks) if (isPlainObject(t.telemetry_at_start) || isPlainObject(t.telemetry_at_end)) t0 = Math.min(t0, num(t.started_at) ?? Infinity);
+  const points = readings.map((p) => ({ ...p, time: (p.time - t0) * 1000 }));
   const metrics = [...new Set(points.map((p) => p.metric))];
   return base({
     data: { values: points },
