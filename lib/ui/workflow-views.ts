@@ -114,9 +114,21 @@ export function activityLevelGraph(g: LineageGraph, note?: string): GraphData {
   return { nodes, edges, level: "activity", ...(note ? { note } : {}) };
 }
 
-/** The graph to draw for a lineage answer: task level when small enough, else grouped by activity. */
+/**
+ * The graph to draw for a lineage answer: tasks linked to nothing are left
+ * out (and counted in the note); task level when small enough, else grouped
+ * by activity.
+ */
 export function graphOf(g: LineageGraph, maxTaskNodes = GRAPH_TASK_NODES): GraphData {
-  const tasks = g.nodes.filter((n) => n.kind === "task").length;
-  if (g.nodes.length <= maxTaskNodes) return taskLevelGraph(g);
-  return activityLevelGraph(g, `${tasks} tasks: shown grouped by activity`);
+  const linked = new Set<string>();
+  for (const e of g.edges) {
+    linked.add(e.source);
+    linked.add(e.target);
+  }
+  const alone = g.nodes.filter((n) => !linked.has(n.id) && !(n.kind === "task" && n.side === "start")).length;
+  const kept: LineageGraph = alone ? { ...g, nodes: g.nodes.filter((n) => linked.has(n.id) || (n.kind === "task" && n.side === "start")) } : g;
+  const aloneNote = alone ? `${alone} task(s) linked to no other are not shown` : undefined;
+  if (kept.nodes.length <= maxTaskNodes) return taskLevelGraph(kept, aloneNote);
+  const tasks = kept.nodes.filter((n) => n.kind === "task").length;
+  return activityLevelGraph(kept, [`${tasks} linked tasks, grouped by activity`, aloneNote].filter(Boolean).join("; "));
 }

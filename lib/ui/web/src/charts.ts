@@ -108,56 +108,50 @@ export function drawDurations(el: HTMLElement, stats: ActivityStats[]): Disposer
   }).dispose;
 }
 
-const NODE_COLORS = { value: "#f6f1e3", activity: "#eef4fb" };
+const SYMBOLS = { task: "circle", value: "diamond", activity: "roundRect" } as const;
 
-/** A graph laid out left to right by dagre, drawn by ECharts; clicking a task opens it. */
+/** A graph laid out left to right by dagre, drawn by ECharts (a mark per node, its name below); clicking a task opens it. */
 export function drawGraph(el: HTMLElement, g: GraphData, onTask: (taskId: string) => void): Disposer {
   const layout = new dagre.graphlib.Graph({ multigraph: true });
-  layout.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 60, marginx: 20, marginy: 20 });
+  layout.setGraph({ rankdir: "LR", nodesep: 8, ranksep: 60, marginx: 30, marginy: 16 });
   layout.setDefaultEdgeLabel(() => ({}));
-  const size = new Map<string, [number, number]>();
-  for (const n of g.nodes) {
-    const w = Math.min(240, 20 + 6.4 * n.label.length);
-    const h = n.kind === "value" ? 24 : 30;
-    size.set(n.id, [w, h]);
-    layout.setNode(n.id, { width: w, height: h });
-  }
+  for (const n of g.nodes) layout.setNode(n.id, { width: Math.min(220, 16 + 6.2 * n.label.length), height: 26 });
   g.edges.forEach((e, i) => layout.setEdge(e.source, e.target, {}, `e${i}`));
   dagre.layout(layout);
   const box = layout.graph();
-  el.style.height = `${Math.min(760, Math.max(260, (box.height ?? 200) + 40))}px`;
+  // One layout pixel per screen pixel where it fits, so that names do not overlap.
+  el.style.height = `${Math.min(2400, Math.max(200, (box.height ?? 200) + 30))}px`;
+  const control = (k: string): boolean => k === "parent" || k === "loop" || k === "control";
   const { chart, dispose } = mount(el, {
     animation: false,
-    tooltip: { trigger: "item", formatter: (p: { dataType: string; data: { name?: string; tip?: string } }) => (p.dataType === "node" ? (p.data.tip ?? p.data.name ?? "") : "") },
+    tooltip: { trigger: "item", formatter: (p: { dataType: string; data: { tip?: string } }) => (p.dataType === "node" ? (p.data.tip ?? "") : "") },
     series: [
       {
         type: "graph",
         layout: "none",
         roam: true,
-        edgeSymbol: ["none", "arrow"],
-        edgeSymbolSize: 7,
-        label: { show: true, fontSize: 10, color: "#1f2328", overflow: "truncate" },
+        label: { show: true, position: "bottom", distance: 3, fontSize: 10, color: "#1f2328", width: 210, overflow: "truncate" },
         data: g.nodes.map((n) => {
           const p = layout.node(n.id);
-          const [w, h] = size.get(n.id)!;
-          const fill = n.kind === "task" ? "#ffffff" : NODE_COLORS[n.kind];
+          const size = n.start ? 20 : n.kind === "activity" ? 18 : 13;
           return {
             id: n.id,
             name: n.label,
-            tip: `${n.label}${n.status ? ` (${n.status})` : ""}${n.kind === "task" ? "<br>click to open" : ""}`,
+            tip: `${n.label}${n.status ? ` (${n.status})` : ""}${n.task_id ? "<br>click to open" : ""}`,
             x: p.x,
-            y: p.y,
-            symbol: n.kind === "value" ? "roundRect" : "rect",
-            symbolSize: [w, h],
-            label: { width: w - 8 },
-            itemStyle: { color: fill, borderColor: n.start ? "#1f2328" : statusColor(n.status), borderWidth: n.start ? 3 : 1.5 },
+            y: p.y - 6,
+            symbol: SYMBOLS[n.kind],
+            symbolSize: size,
+            itemStyle: n.kind === "value" ? { color: "#e9d9a6", borderColor: "#9b8443", borderWidth: 1 } : { color: statusColor(n.status), borderColor: n.start ? "#1f2328" : "#ffffff", borderWidth: n.start ? 3 : 1 },
           };
         }),
         links: g.edges.map((e) => ({
           source: e.source,
           target: e.target,
+          symbol: ["none", "arrow"],
+          symbolSize: [0, 8],
           label: { show: e.kind === "dataflow" && !!e.label, formatter: e.label ?? "", fontSize: 9 },
-          lineStyle: { color: e.kind === "parent" || e.kind === "loop" || e.kind === "control" ? "#9a9a9a" : "#3b75af", type: e.kind === "parent" || e.kind === "loop" || e.kind === "control" ? "dashed" : "solid", width: 1.2, curveness: 0.08 },
+          lineStyle: { color: control(e.kind) ? "#8c8c8c" : "#3b75af", type: control(e.kind) ? "dashed" : "solid", width: 1.3, curveness: 0.05 },
         })),
       },
     ],
