@@ -20,9 +20,6 @@ export interface FeedEvent {
   readonly json: string;
 }
 
-/** What a client resuming from an id gets: the events after it, or `reset` when they are no longer known. */
-export type Resume = { events: FeedEvent[]; reset: false } | { events: []; reset: true };
-
 class Event implements FeedEvent {
   private text: string | undefined;
   constructor(
@@ -74,15 +71,32 @@ export class RecordFeed {
     return () => void this.listeners.delete(listener);
   }
 
-  /** The events after `lastEventId` (all kept ones when undefined is given: none). */
-  since(lastEventId: string | undefined): Resume {
-    if (lastEventId === undefined || lastEventId === "") return { events: [], reset: false };
+  /** The sequence number of the latest event (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * The sequence number an event id names, when events after it can still
+   * be had; undefined when they cannot (another instance's id, one too old,
+   * or not an id).
+   */
+  resumeFrom(lastEventId: string): number | undefined {
     const m = /^([0-9a-f]{8})\.(\d{1,15})$/.exec(lastEventId);
     const seq = m ? Number(m[2]) : NaN;
-    const oldest = Math.max(1, this.seq - this.ring.length + 1);
-    if (!m || m[1] !== this.epoch || seq > this.seq || seq + 1 < oldest) return { events: [], reset: true };
+    if (!m || m[1] !== this.epoch || seq > this.seq || seq + 1 < this.oldest) return undefined;
+    return seq;
+  }
+
+  private get oldest(): number {
+    return Math.max(1, this.seq - this.ring.length + 1);
+  }
+
+  /** The events after sequence number `seq`, at most `max`; undefined when some of them are no longer kept. */
+  after(seq: number, max = Infinity): FeedEvent[] | undefined {
+    if (seq + 1 < this.oldest) return undefined;
     const events: FeedEvent[] = [];
-    for (let s = seq + 1; s <= this.seq; s++) events.push(this.ring[s % this.ring.length]!);
-    return { events, reset: false };
+    for (let s = seq + 1; s <= this.seq && events.length < max; s++) events.push(this.ring[s % this.ring.length]!);
+    return events;
   }
 }

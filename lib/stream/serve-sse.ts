@@ -5,9 +5,9 @@
  * `&status=RUNNING,FINISHED`). A client that reconnects with
  * `Last-Event-ID` (or `?lastEventId=`) gets the records it missed, or an
  * `event: reset` when they are no longer kept (then it loads its state
- * again). A client that does not read fast enough is disconnected once
- * `maxBufferedBytes` wait for it, so one slow reader never makes the server
- * hold unbounded memory; it resumes where it stopped when it reconnects.
+ * again). A slow reader is written to only as fast as it reads, and is
+ * disconnected once it falls behind what the feed keeps, so it never makes
+ * the server hold unbounded memory nor holds the other clients back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RawRecord } from "../records/RawJson.js";
@@ -29,11 +29,15 @@ const FILTER_FIELDS: Record<"task" | "workflow", readonly string[]> = {
 export interface SseOptions {
   /** Comment lines sent this often keep proxies and clients from closing an idle stream. Default 15 s. */
   heartbeatMillis?: number | undefined;
-  /** Bytes waiting for a client before it is disconnected. Default 4 MiB. */
-  maxBufferedBytes?: number | undefined;
+  /**
+   * Bytes written to a client and not yet taken by it, above which nothing
+   * more is written until it catches up (it then goes on from the feed's
+   * ring). Default 1 MiB.
+   */
+  highWaterBytes?: number | undefined;
   /** Reconnection delay suggested to clients. Default 1 s. */
   retryMillis?: number | undefined;
-  /** Called when a slow client is disconnected. */
+  /** Called when a client fell so far behind that its records left the ring, and was disconnected. */
   onSlowClient?: (() => void) | undefined;
 }
 
@@ -67,37 +71,65 @@ function frame(e: FeedEvent): string {
 
 /**
  * Answers `req` with the feed's events that pass `filter` as
- * `text/event-stream`, until the client goes away.
+ * `text/event-stream`, until the client goes away. Each client has a cursor
+ * into the feed: events are written while the client takes them; when
+ * `highWaterBytes` wait for it, writing stops until the socket drains and
+ * goes on from the cursor. A client whose cursor falls out of the feed's
+ * ring is disconnected (on reconnecting it is told to load its state again),
+ * so the server holds at most the ring and one high-water mark per client.
  */
 export function serveSse(req: IncomingMessage, res: ServerResponse, feed: RecordFeed, filter: (r: RawRecord) => boolean, options: SseOptions = {}): void {
-  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const highWater = options.highWaterBytes ?? 1024 * 1024;
   const query = new URL(req.url ?? "/", "http://x").searchParams;
   const header = req.headers["last-event-id"];
-  const lastEventId = (Array.isArray(header) ? header[0] : header) ?? query.get("lastEventId") ?? undefined;
+  const lastEventId = (Array.isArray(header) ? header[0] : header) ?? query.get("lastEventId") ?? "";
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
+  res.write(`retry: ${options.retryMillis ?? 1000}\n: flowcept-otel stream\n\n`);
+  let cursor = feed.lastSeq;
+  if (lastEventId !== "") {
+    const from = feed.resumeFrom(lastEventId);
+    if (from === undefined) res.write(`event: reset\ndata: {"reason":"the records after ${lastEventId.replace(/[^\w.-]/g, "").slice(0, 40)} are no longer kept; load the state again"}\n\n`);
+    else cursor = from;
+  }
   let open = true;
-  const send = (text: string): void => {
-    if (!open) return;
-    res.write(text);
-    if (res.writableLength > maxBuffered) {
-      open = false;
-      options.onSlowClient?.();
-      res.destroy();
+  let waiting = false;
+  const cutOff = (): void => {
+    open = false;
+    options.onSlowClient?.();
+    res.destroy();
+  };
+  const pump = (): void => {
+    while (open && !waiting) {
+      const events = feed.after(cursor, 256);
+      if (events === undefined) return cutOff();
+      if (!events.length) return;
+      for (const e of events) {
+        cursor = e.seq;
+        if (filter(e.record)) res.write(frame(e));
+        if (res.writableLength > highWater) {
+          waiting = true;
+          res.once("drain", () => {
+            waiting = false;
+            pump();
+          });
+          return;
+        }
+      }
     }
   };
-  send(`retry: ${options.retryMillis ?? 1000}\n: flowcept-otel stream\n\n`);
-  const resume = feed.since(lastEventId);
-  if (resume.reset) send(`event: reset\ndata: {"reason":"the events after ${String(lastEventId).replace(/[^\w.-]/g, "")} are no longer kept; load the state again"}\n\n`);
-  for (const e of resume.events) if (filter(e.record)) send(frame(e));
-  const stop = feed.listen((e) => {
-    if (filter(e.record)) send(frame(e));
+  pump();
+  const stop = feed.listen(() => {
+    if (!waiting) pump();
+    else if (feed.after(cursor, 0) === undefined) cutOff();
   });
-  const heartbeat = setInterval(() => send(": ping\n\n"), options.heartbeatMillis ?? 15_000);
+  const heartbeat = setInterval(() => {
+    if (open && !waiting) res.write(": ping\n\n");
+  }, options.heartbeatMillis ?? 15_000);
   heartbeat.unref();
   res.on("close", () => {
     open = false;
