@@ -115,14 +115,27 @@ export function WorkflowPage(props: { id: string; tab: string }): preact.JSX.Ele
 
 export function GraphView(props: { graph: GraphData; testId: string }): preact.JSX.Element {
   const g = props.graph;
+  const tasks = g.nodes.filter((n) => n.task_id);
   return (
     <div>
       {g.note ? <p class="muted">{g.note}</p> : null}
       {g.nodes.length ? <Chart testId={props.testId} deps={[g]} draw={(c, el) => c.drawGraph(el, g, openTask)} /> : null}
       {g.nodes.length ? (
         <p class="muted small">
-          {g.level === "activity" ? "One box per activity (×tasks); numbers on links count them." : "Solid: dataflow (generated → value → used); dashed: parent task and loop. Click a task to open it."} Drag to pan, scroll to zoom.
+          {g.level === "activity" ? "One mark per activity (×tasks); numbers on links count them." : "Solid: dataflow (task → value it generated → task that used it); dashed: parent task and loop. Click a task to open it."} Drag to pan, scroll to zoom.
         </p>
+      ) : null}
+      {tasks.length ? (
+        <details class="graph-tasks">
+          <summary>{tasks.length} task(s) in this graph</summary>
+          <ul data-testid={`${props.testId}-tasks`}>
+            {tasks.map((n) => (
+              <li key={n.id}>
+                <a href={href(["tasks", n.task_id!])}>{n.label}</a> {n.status ? <Status status={n.status} /> : null} {n.start ? <span class="muted small">(start)</span> : null}
+              </li>
+            ))}
+          </ul>
+        </details>
       ) : null}
     </div>
   );
