@@ -19,7 +19,10 @@ export type Disposer = () => void;
 function mount(el: HTMLElement, option: echarts.EChartsCoreOption): { chart: echarts.ECharts; dispose: Disposer } {
   const chart = echarts.init(el, undefined, { renderer: "canvas" });
   chart.setOption(option);
-  const observer = new ResizeObserver(() => chart.resize());
+  // An element leaving the page is observed at size 0, where a graph's view transform cannot be inverted.
+  const observer = new ResizeObserver(() => {
+    if (el.isConnected && el.clientWidth > 0 && el.clientHeight > 0) chart.resize();
+  });
   observer.observe(el);
   return {
     chart,
@@ -80,7 +83,8 @@ export function drawTelemetry(el: HTMLElement, s: TelemetrySeries): Disposer {
     animation: false,
     grid: { left: 70, right: 20, top: 14, bottom: 40 },
     tooltip: { trigger: "axis", valueFormatter: (v: number) => (typeof v === "number" ? `${+v.toPrecision(5)}` : String(v)) },
-    xAxis: { type: "time" },
+    // ECharts' default label for millisecond steps is "hh:mm:ss SSS"; a dot reads as a time.
+    xAxis: { type: "time", axisLabel: { formatter: { millisecond: "{HH}:{mm}:{ss}.{SSS}" } } },
     yAxis: { type: "value", scale: true, axisLabel: { formatter: (v: number) => `${+v.toPrecision(4)}` } },
     dataZoom: [{ type: "inside" }],
     series: [{ type: "line", name: s.metric, showSymbol: s.points.length < 300, symbolSize: 4, data: s.points.map(([t, v]) => [t * 1000, v]), lineStyle: { width: 1.5 }, itemStyle: { color: "#3b75af" } }],
