@@ -33,7 +33,7 @@ const EXPECTED: Record<string, RegExp[]> = {
   "otel-sdk-app": [/fetchStatus generated=\{"arg_0":"200"\}; HTTP client span under it: true; the app's exporter saw fetchStatus: true/],
   "otel-app": [/load-image used=\{"image\.path":"cat\.png"\}; resize parent is load-image: true/],
   "provenance-questions": [/value "\/models\/17-0\.05\.pt" ← train ← prepare ← value "\/data\/raw\.parquet"\nflowchart LR\n/, /args\.lr: 0\.1 → 0\.05\n/, /Tasks: 3 matched by activity and position, 2 differ, 1 the same/, /WORKFLOW_CARD\.md: # Workflow Card: questions/],
-  subscribe: [/^failed: parse Error: not a number: two\n1 delivered, 0 dropped\n$/],
+  subscribe: [/^failed: parse not a number: two\n1 delivered, 0 dropped\n$/],
   workers: [/energies 7\.485, 8\.178, 8\.871/, /3 pool tasks \(FINISHED, FINISHED, FINISHED\), 3 worker tasks, each a child of a pool task: true/],
 };
 
