@@ -99,6 +99,8 @@ export function serveSse(req: IncomingMessage, res: ServerResponse, feed: Record
   let open = true;
   let waiting = false;
   const cutOff = (): void => {
+    // Records published before the socket's close event would cut it off again.
+    if (!open) return;
     open = false;
     options.onSlowClient?.();
     res.destroy();

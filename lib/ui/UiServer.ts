@@ -17,6 +17,7 @@ import { RecordFeed } from "../stream/RecordFeed.js";
 import { handleStreamRequest } from "../stream/serve-sse.js";
 import type { RawRecord } from "../records/RawJson.js";
 import { errorMessage } from "../util/error-message.js";
+import { httpUrl } from "../util/http-url.js";
 import { StaticAssets } from "./static-assets.js";
 import type { StoreFollower } from "./StoreFollower.js";
 import { ApiError, UiApi } from "./UiApi.js";
@@ -124,9 +125,7 @@ export class UiServer {
 
   /** `http://host:port`. */
   get url(): string {
-    const a = this.address;
-    const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
-    return `http://${host}:${a.port}`;
+    return httpUrl(this.address);
   }
 
   /** The URL to open in a browser (with the token when one is required). */

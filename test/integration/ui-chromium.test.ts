@@ -26,7 +26,8 @@ const OUTPUT = join(REPO_ROOT, "test-output");
 /** `flowcept-otel ui` in a child process; resolves with its address once the store is read. */
 async function startUi(store: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; readMillis: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, "ui", "--store", store, "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Jaeger's address only makes links; nothing listens there.
+  const child = spawn(process.execPath, [CLI, "ui", "--store", store, "--port", "0", "--jaeger-url", "http://127.0.0.1:16686"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
@@ -120,6 +121,7 @@ describe("the web UI in headless Chromium", function () {
     await page.getByTestId("task-total").filter({ hasText: "5 of 138 tasks" }).waitFor();
     await page.getByTestId("task-row").nth(2).click();
     await page.getByTestId("task-title").filter({ hasText: "validate" }).waitFor();
+    expect(await page.getByTestId("jaeger-link").getAttribute("href")).to.match(/^http:\/\/127\.0\.0\.1:16686\/trace\/[0-9a-f]{32}\?uiFind=[0-9a-f]{16}$/);
     await page.getByTestId("lineage-upstream").click();
     await page.getByTestId("lineage-graph").waitFor();
     expect(await drawn(page, '[data-testid="lineage-graph"]')).to.equal(true);
@@ -157,6 +159,7 @@ describe("the web UI in headless Chromium", function () {
     expect(await page.getByTestId("activity-stats").locator("tbody tr").count()).to.equal(8);
     expect(errors, "console errors").to.deep.equal([]);
     await page.close();
+    await stop(ui.child);
   });
 
   it("shows a running workflow gaining tasks in place, without reloading", async function () {
@@ -187,6 +190,7 @@ describe("the web UI in headless Chromium", function () {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).to.equal(true);
     expect(errors, "console errors").to.deep.equal([]);
     await page.close();
+    await stop(ui.child);
   });
 
   // FLOWCEPT_UI_E2E_SIZES=1000,100000,1000000 adds the million-task workflow (a 250 MB store; a few minutes).

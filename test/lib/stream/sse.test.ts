@@ -142,6 +142,18 @@ describe("record streams (server-sent events)", () => {
     await again.waitFor(1, "reset");
   });
 
+  it("cuts a stalled reader off once, however many records follow before its socket has closed", async () => {
+    options = { highWaterBytes: 64 * 1024, onSlowClient: () => slowClients++ };
+    const stalled = await open("/api/v1/stream/tasks");
+    stalled.response.pause();
+    const big = "x".repeat(64 * 1024);
+    // One synchronous burst: the socket's close event cannot come in between.
+    for (let i = 0; i < 400; i++) feed.publish([task(i, { stdout: big })]);
+    stalled.response.resume();
+    await stalled.closed;
+    expect(slowClients).to.equal(1);
+  });
+
   it("serves many clients at once, each the whole stream in order", async function () {
     this.timeout(60_000);
     const clients = await Promise.all(Array.from({ length: 60 }, (_, i) => open(i % 2 ? "/api/v1/stream/tasks" : `/api/v1/stream/tasks?workflow_id=${WF}`)));

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { GraphData, TaskDetail, TaskRow } from "../../api-types.js";
 import { enc, getJson, useLive } from "./api.js";
-import { Failure, JsonView, Section, Status } from "./components.js";
+import { Failure, JaegerLink, JsonView, Section, Status } from "./components.js";
 import { between, duration, shortId, when } from "./format.js";
 import { href } from "./router.js";
 import { GraphView } from "./WorkflowPage.js";
@@ -71,16 +71,7 @@ export function TaskPage(props: { id: string; lineage: string }): preact.JSX.Ele
             <dd>{String(t.subtype)}</dd>
           </>
         ) : null}
-        {detail.jaeger ? (
-          <>
-            <dt>span</dt>
-            <dd>
-              <a href={detail.jaeger} target="_blank" rel="noreferrer" data-testid="jaeger-link">
-                open in Jaeger
-              </a>
-            </dd>
-          </>
-        ) : null}
+        <JaegerLink href={detail.jaeger} term="span" />
       </dl>
       {err !== undefined ? (
         <Section title="Error">

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { ActivityStats, GraphData, TelemetryCharts, Timeline, WorkflowDetail } from "../../api-types.js";
 import { enc, getJson, useLive } from "./api.js";
-import { Chart, Counts, Failure, JsonView, Status } from "./components.js";
+import { Chart, Counts, Failure, JaegerLink, JsonView, Status } from "./components.js";
 import { between, duration, when } from "./format.js";
 import { href } from "./router.js";
 import { TaskTableView } from "./TaskTableView.js";
@@ -84,16 +84,7 @@ export function WorkflowPage(props: { id: string; tab: string }): preact.JSX.Ele
         <dd data-testid="workflow-task-count">
           {w.n_tasks.toLocaleString()} <Counts counts={w.tasks} />
         </dd>
-        {detail.jaeger ? (
-          <>
-            <dt>trace</dt>
-            <dd>
-              <a href={detail.jaeger} target="_blank" rel="noreferrer">
-                open in Jaeger
-              </a>
-            </dd>
-          </>
-        ) : null}
+        <JaegerLink href={detail.jaeger} term="trace" />
       </dl>
       {detail.workflow ? <JsonView name="workflow record" value={detail.workflow} openDepth={0} /> : null}
       <nav class="tabs">

@@ -87,6 +87,21 @@ export function JsonView(props: { value: unknown; name?: string; depth?: number;
   );
 }
 
+/** A `dt`/`dd` pair linking to Jaeger's page of a trace or span, when the server knows Jaeger's address. */
+export function JaegerLink(props: { href: string | undefined; term: string }): preact.JSX.Element | null {
+  if (!props.href) return null;
+  return (
+    <>
+      <dt>{props.term}</dt>
+      <dd>
+        <a href={props.href} target="_blank" rel="noreferrer" data-testid="jaeger-link">
+          open in Jaeger
+        </a>
+      </dd>
+    </>
+  );
+}
+
 export function Section(props: { title: string; children: ComponentChildren }): preact.JSX.Element {
   return (
     <section>
