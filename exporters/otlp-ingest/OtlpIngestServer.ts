@@ -14,6 +14,7 @@ import { countJsonSpans, countProtobufSpans } from "./span-count.js";
 import type { OtlpTraceRequest } from "./otlp-types.js";
 import { BodyError, decoderFor, readBody } from "./request-body.js";
 import { errorMessage } from "../../lib/util/error-message.js";
+import { httpUrl } from "../../lib/util/http-url.js";
 import { AgentRecords } from "../../lib/pipeline/AgentRecords.js";
 import type { MappingDefaults } from "../../lib/pipeline/span-to-record.js";
 import { valueLimits } from "../../lib/settings/value-limits.js";
@@ -187,9 +188,7 @@ export class OtlpIngestServer {
 
   /** Base URL, e.g. `http://127.0.0.1:4318`; OTLP exporters append `/v1/traces`. */
   get url(): string {
-    const a = this.address;
-    const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
-    return `http://${host}:${a.port}`;
+    return httpUrl(this.address);
   }
 
   /** A copy of the counters. */
