@@ -110,17 +110,14 @@ function digest(s: string): Buffer {
  * undecodable bodies, 413 over the size limit, 429/503 with `Retry-After`
  * while the store is backed up or down (the sender retries; re-sent spans
  * merge by record id, so retries are harmless). What it stores is also
- * served live as server-sent events ({@link OtlpIngestServer.feed}).
+ * served live as server-sent events, on `GET /api/v1/stream/tasks` and
+ * `/api/v1/stream/workflows` (the bearer token applies to them too).
  */
 export class OtlpIngestServer {
   private readonly server: Server;
   private readonly options: Required<Omit<OtlpIngestServerOptions, "token" | "exporters" | "mask" | "streamResumeRecords">> & Pick<OtlpIngestServerOptions, "mask">;
-  /**
-   * The records stored, as they are stored: served as server-sent events on
-   * `GET /api/v1/stream/tasks` and `/api/v1/stream/workflows` (the bearer
-   * token applies to them too).
-   */
-  readonly feed: RecordFeed;
+  /** The records stored, as they are stored, for the streams. */
+  private readonly feed: RecordFeed;
   private readonly tokenDigest: Buffer | undefined;
   private readonly exporters: RecordExporter[];
   private readonly agents = new AgentRecords();

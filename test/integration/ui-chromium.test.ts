@@ -100,6 +100,10 @@ describe("the web UI in headless Chromium", function () {
     const row = page.getByTestId("workflow-row").filter({ hasText: "example_pipeline" });
     await row.waitFor();
     await page.screenshot({ path: join(OUTPUT, "ui-workflows.png") });
+    await page.getByTestId("workflow-search").fill("no such workflow");
+    await row.waitFor({ state: "detached" });
+    await page.getByTestId("workflow-search").fill("example_pipe");
+    await row.waitFor();
     await row.getByRole("link").click();
 
     await page.getByTestId("task-total").filter({ hasText: "138 of 138 tasks" }).waitFor();
