@@ -44,4 +44,5 @@ for (const f of files(out)) {
 }
 writeFileSync(stamp, digest);
 const total = files(out).reduce((n, f) => n + statSync(f).size, 0);
-console.log(`web front end: ${(raw / 1024).toFixed(0)} KiB of scripts and styles, ${(packed / 1024).toFixed(0)} KiB gzipped; dist/ui holds ${(total / 1024).toFixed(0)} KiB`);
+// stderr: `npm pack --json` runs this (prepack) and its stdout must stay JSON.
+console.error(`web front end: ${(raw / 1024).toFixed(0)} KiB of scripts and styles, ${(packed / 1024).toFixed(0)} KiB gzipped; dist/ui holds ${(total / 1024).toFixed(0)} KiB`);
