@@ -85,7 +85,7 @@ async function serve(o: UiFlags, g: GlobalOptions, io: CliIo): Promise<void> {
   if (server.tokenGenerated) io.out(`flowcept-otel ui: ${o.host} is not a loopback address, so every request needs the token above (set it with --token or FLOWCEPT_UI_TOKEN)\n`);
   if (o.open) openBrowser(server.openUrl, io);
   server.whenLoaded().then(
-    () => io.err(`flowcept-otel ui: ${server.model.size} workflow(s) read; following the store (${follower.mode})\n`),
+    () => io.err(`flowcept-otel ui: ${server.model.size} workflow(s) read; following the store: ${follower.mode}\n`),
     (err: unknown) => io.err(`flowcept-otel ui: ${errorMessage(err)}\n`),
   );
   await new Promise<void>((done) => {

@@ -35,7 +35,7 @@ describe("flowcept-otel ui", function () {
     const url = /at (http:\/\/127\.0\.0\.1:\d+)\/ \(Ctrl-C to stop\)/.exec(out)?.[1];
     expect(url, out).to.be.a("string");
     expect(out).to.contain(store);
-    expect(err).to.match(/2 workflow\(s\) read; following the store \(local store \(incremental reads\)\)/);
+    expect(err).to.match(/2 workflow\(s\) read; following the store: local store \(incremental reads\)/);
     const list = JSON.parse((await httpGet(`${url}/api/v1/workflows`)).body) as { total: number };
     expect(list.total).to.equal(2);
     child.kill("SIGTERM");
