@@ -7,7 +7,7 @@
  * test-output/; figures are printed.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,14 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
+}
+
+/** The process's peak resident memory in MiB, from Linux's /proc ("?" elsewhere). */
+function peakRssMiB(child: ChildProcess): string {
+  const path = `/proc/${child.pid}/status`;
+  if (!existsSync(path)) return "?";
+  const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(path, "utf8"))?.[1];
+  return kib ? String(Math.round(Number(kib) / 1024)) : "?";
 }
 
 /** Whether a canvas in `selector` has something drawn on it (not one flat colour). */
@@ -240,7 +248,7 @@ describe("the web UI in headless Chromium", function () {
       if (size === 100_000) await page.screenshot({ path: join(OUTPUT, "ui-100k-tasks.png") });
       const fetched = apiCalls.length;
       process.stdout.write(
-        `      ${total} tasks: store read by the server in ${Math.round(ui.readMillis)} ms; workflow page with its first rows in ${Math.round(openMillis)} ms; ` +
+        `      ${total} tasks: store read by the server in ${Math.round(ui.readMillis)} ms (peak RSS ${peakRssMiB(ui.child)} MiB); workflow page with its first rows in ${Math.round(openMillis)} ms; ` +
           `${rowsInDom} rows in the page at the top, ${rowsAtEnd} at the end; ${fetched} windows of rows fetched to scroll top → middle → end\n`,
       );
       expect(rowsInDom).to.be.lessThan(120);
