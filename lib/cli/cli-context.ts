@@ -208,3 +208,19 @@ export function stepProgress(io: CliIo): (step: string, done: number, total: num
     line(done, total);
   };
 }
+
+/** Resolves on SIGINT, SIGTERM or the io's abort signal: how a long-running command is told to stop. */
+export function untilStopped(io: CliIo): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      io.signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+    if (io.signal?.aborted) done();
+    else io.signal?.addEventListener("abort", done, { once: true });
+  });
+}

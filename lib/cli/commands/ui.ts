@@ -17,7 +17,7 @@ import type { StoreFollower } from "../../ui/StoreFollower.js";
 import { UiServer } from "../../ui/UiServer.js";
 import { errorMessage } from "../../util/error-message.js";
 import { CliError } from "../CliError.js";
-import { asCliError, cliSettings, type CliIo, type GlobalOptions } from "../cli-context.js";
+import { asCliError, cliSettings, type CliIo, type GlobalOptions, untilStopped } from "../cli-context.js";
 
 interface UiFlags {
   store?: string;
@@ -88,18 +88,7 @@ async function serve(o: UiFlags, g: GlobalOptions, io: CliIo): Promise<void> {
     () => io.err(`flowcept-otel ui: ${server.model.size} workflow(s) read; following the store: ${follower.mode}\n`),
     (err: unknown) => io.err(`flowcept-otel ui: ${errorMessage(err)}\n`),
   );
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      io.signal?.removeEventListener("abort", stop);
-      done();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener("abort", stop, { once: true });
-  });
+  await untilStopped(io);
   await server.close();
   io.err("flowcept-otel ui: stopped\n");
 }

@@ -13,7 +13,7 @@ import { adapterConfigFromSettings, ADAPTER_KINDS, type AdapterKind } from "../.
 import type { AdapterCounters } from "../../../instrumentations/file-observers/adapter-counters.js";
 import { createAdapter } from "../../../instrumentations/file-observers/create-adapter.js";
 import { CliError } from "../CliError.js";
-import { type CliIo, type GlobalOptions } from "../cli-context.js";
+import { type CliIo, type GlobalOptions, untilStopped } from "../cli-context.js";
 
 function list(v: string | undefined): string[] | undefined {
   return v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter(Boolean);
@@ -89,18 +89,7 @@ async function watch(kind: AdapterKind, path: string, o: WatchOptions, json: boo
 
   // The adapter's timer is unref'd (it must not keep a host program alive); the CLI is the host here.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  const stopped = new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      io.signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-    if (io.signal?.aborted) done();
-    else io.signal?.addEventListener("abort", done, { once: true });
-  });
+  const stopped = untilStopped(io);
   io.err(`flowcept-otel watch: watching ${adapter.target} every ${adapter.config.watch_interval_sec} s (Ctrl-C to stop)\n`);
   adapter.start();
   await stopped;
