@@ -76,5 +76,6 @@ process.stdout.write(`${formatWorkflowSummary(summarizeWorkflow(workflow, tasks,
 process.stdout.write(
   `\nOne JSON record per line (Flowcept's format); every run is appended. Query it with\n` +
     `  npx flowcept-otel workflows\n  npx flowcept-otel show ${workflowId}\n  npx flowcept-otel query '{"status": "ERROR"}'\n` +
-    `  npx flowcept-otel lineage --workflow-id ${workflowId}\n  npx flowcept-otel report ${workflowId} --format html --out report.html\n`,
+    `  npx flowcept-otel lineage --workflow-id ${workflowId}\n  npx flowcept-otel report ${workflowId} --format html --out report.html\n` +
+    `or open it in a browser: npx flowcept-otel ui --open\n`,
 );
