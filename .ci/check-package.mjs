@@ -22,10 +22,12 @@ function step(title, file, args, opts = {}) {
 }
 
 try {
+  // The web UI is built again, as in a fresh clone: its build must leave npm pack's JSON alone.
+  rmSync(join(root, "dist/ui/.source-hash"), { force: true });
   const packed = JSON.parse(step("npm pack (prepack builds dist/)", "npm", ["pack", root, "--json", "--pack-destination", work], { capture: true }))[0];
   const tarball = join(work, packed.filename);
   const files = packed.files.map((f) => f.path);
-  for (const needed of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/cli/main.js", "dist/lib/register.js", "README.md", "LICENSE", "docs/architecture.md"]) {
+  for (const needed of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/cli/main.js", "dist/lib/register.js", "dist/ui/index.html", "README.md", "LICENSE", "docs/architecture.md"]) {
     if (!files.includes(needed)) throw new Error(`the package lacks ${needed}`);
   }
   const stray = files.filter((f) => f.endsWith(".map") || f.startsWith("dist/test/") || f.startsWith("dist/bench/"));
