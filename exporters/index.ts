@@ -1,6 +1,7 @@
 /**
  * `flowcept-otel/exporters`: the provenance stores (the JSONL local store,
- * MongoDB with its spill files) and the OTLP ingest service — kept out of
+ * MongoDB with its spill files), the live OpenLineage exporter and the OTLP
+ * ingest service — kept out of
  * the package entry, which loads them only when settings ask for them (the
  * ingest loads protobufjs, which capture never needs).
  */
@@ -18,3 +19,9 @@ export { mongoExporterOptionsFromSettings, createMongoExporterFromSettings } fro
 export { replaySpill } from "./mongo/replay-spill.js";
 export type { ReplaySpillOptions } from "./mongo/replay-spill.js";
 export { TRUNCATED_MARKER, MONGO_MAX_DOCUMENT_BYTES } from "./mongo/truncate-document.js";
+export { OpenLineageRecordExporter } from "./openlineage/OpenLineageRecordExporter.js";
+export type { OpenLineageRecordExporterOptions } from "./openlineage/OpenLineageRecordExporter.js";
+export { LineageEndpoint, LineageEndpointError } from "./openlineage/LineageEndpoint.js";
+export type { LineageEndpointOptions } from "./openlineage/LineageEndpoint.js";
+export { taskRunEvents, workflowRunEvents } from "./openlineage/openlineage-events.js";
+export type { OpenLineageMappingOptions, OpenLineageRunEvent, RunEventType } from "./openlineage/openlineage-events.js";

@@ -19,6 +19,7 @@ import { addCompletionCommand } from "./commands/completion.js";
 import { VERSION } from "../process/version.js";
 import { addCheckCommand } from "./commands/check.js";
 import { addDiffCommand } from "./commands/diff.js";
+import { addExportCommand } from "./commands/export.js";
 import { addIngestCommand } from "./commands/ingest.js";
 import { addLineageCommand } from "./commands/lineage.js";
 import { addInitSettingsCommand } from "./commands/init-settings.js";
@@ -54,6 +55,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
   addLineageCommand(program, io);
   addDiffCommand(program, io);
   addReportCommand(program, io);
+  addExportCommand(program, io);
   addIngestCommand(program, io);
   addUiCommand(program, io);
   addWatchCommand(program, io);

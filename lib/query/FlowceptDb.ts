@@ -17,6 +17,7 @@ import { walkLineage, type LineageSource } from "./lineage-walk.js";
 import { LocalLineageSource } from "./LocalLineageSource.js";
 import { queryLineageSource } from "./query-lineage-source.js";
 import { diffWorkflows, type DiffOptions, type WorkflowDiff, type WorkflowRun } from "./workflow-diff.js";
+import type { ExportOptions, ExportResult } from "./standards/export-workflow.js";
 
 const localBackend = lazyModule<typeof import("./LocalQueryBackend.js")>("./LocalQueryBackend.js", import.meta.url);
 const mongoBackend = lazyModule<typeof import("./MongoQueryBackend.js")>("./MongoQueryBackend.js", import.meta.url);
@@ -279,6 +280,19 @@ export class FlowceptDb {
    */
   async diffWorkflows(a: string, b: string, options: DiffOptions = {}): Promise<WorkflowDiff> {
     return diffWorkflows(await this.workflowRun(a), await this.workflowRun(b), options);
+  }
+
+  /**
+   * A workflow in a provenance standard: W3C PROV (`prov-json`,
+   * `prov-jsonld`), a Workflow Run RO-Crate (`ro-crate`, Provenance Run
+   * Crate profile, a directory or a zip) or OpenLineage RunEvents
+   * (`openlineage`, a JSONL file or POSTed to `url`). Values are entities
+   * identified by content by the lineage rule (`rule`). Resolves to what
+   * was written and its counts; throws {@link FlowceptQueryError}.
+   */
+  async export(options: ExportOptions): Promise<ExportResult> {
+    const { exportWorkflow } = await import("./standards/export-workflow.js");
+    return exportWorkflow(this, options);
   }
 
   /** Where this query API reads from: the local store's path or the MongoDB server (credentials removed). */

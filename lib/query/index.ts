@@ -2,8 +2,9 @@
  * `flowcept-otel/query`: the query API (`FlowceptDb`, which `Flowcept.db`
  * returns), its two backends (the local store with mingo, MongoDB with the
  * official driver), a workflow's summary, lineage (and the lineage rule that
- * identifies values by content) and run diffs. The package entry loads them
- * only when a query runs.
+ * identifies values by content), run diffs, and exports to the provenance
+ * standards (W3C PROV, Workflow Run RO-Crate, OpenLineage). The package
+ * entry loads them only when a query runs.
  */
 export { LocalQueryBackend } from "./LocalQueryBackend.js";
 export type { LocalQueryBackendOptions } from "./LocalQueryBackend.js";
@@ -32,3 +33,5 @@ export type {
 export { lineageToDot, lineageToMermaid } from "./lineage-formats.js";
 export { diffWorkflows, formatWorkflowDiff } from "./workflow-diff.js";
 export type { ActivityDiff, DiffOptions, FieldChange, RunHeader, TaskPairDiff, WorkflowDiff, WorkflowRun } from "./workflow-diff.js";
+export { EXPORT_FORMATS, exportRecords } from "./standards/export-workflow.js";
+export type { ExportFormat, ExportOptions, ExportResult } from "./standards/export-workflow.js";

@@ -7,9 +7,10 @@
 import { walkLineage } from "../lineage-walk.js";
 import { RecordsLineageSource } from "../RecordsLineageSource.js";
 import type { LineageGraph } from "../lineage-types.js";
-import { lineageRule, type LineageRule } from "../lineage-rule.js";
-import type { FlowceptDb } from "../FlowceptDb.js";
+import type { LineageOptions } from "../lineage-types.js";
+import { LineageRuleError, lineageRule, type LineageRule } from "../lineage-rule.js";
 import { FlowceptQueryError } from "../query-types.js";
+import type { WorkflowRun } from "../workflow-diff.js";
 
 type Rec = Record<string, unknown>;
 
@@ -26,6 +27,22 @@ export interface ExportInput {
    */
   linkedUses: Map<string, Set<string>>;
   rule: LineageRule;
+}
+
+/** What an export reads from a store: `FlowceptDb`'s `workflowRun` and `lineage`. */
+export interface ExportSource {
+  workflowRun(workflowId: string): Promise<WorkflowRun>;
+  lineage(options: LineageOptions): Promise<LineageGraph>;
+}
+
+/** The rule with defaults, its errors as query errors. */
+function checkedRule(rule: Partial<LineageRule> | undefined): LineageRule {
+  try {
+    return lineageRule(rule);
+  } catch (err) {
+    if (err instanceof LineageRuleError) throw new FlowceptQueryError(err.message);
+    throw err;
+  }
 }
 
 /** The dataflow uses of a lineage graph: consumer task id → used key paths. */
@@ -46,8 +63,8 @@ function byStart(a: Rec, b: Rec): number {
 }
 
 /** The export input of a workflow from a store. Throws {@link FlowceptQueryError} when the store has no such workflow. */
-export async function exportInput(db: FlowceptDb, workflowId: string, rule?: Partial<LineageRule>): Promise<ExportInput> {
-  const checked = lineageRule(rule);
+export async function exportInput(db: ExportSource, workflowId: string, rule?: Partial<LineageRule>): Promise<ExportInput> {
+  const checked = checkedRule(rule);
   const run = await db.workflowRun(workflowId);
   const graph = run.tasks.length ? await db.lineage({ workflowId, edges: ["dataflow"], rule: checked }) : undefined;
   return { workflowId, workflow: run.workflow, tasks: [...run.tasks].sort(byStart), linkedUses: linkedUsesOf(graph), rule: checked };
@@ -55,7 +72,7 @@ export async function exportInput(db: FlowceptDb, workflowId: string, rule?: Par
 
 /** The export input of a workflow from merged records in memory (`readBufferFile`'s). */
 export async function exportInputFromRecords(records: readonly Rec[], workflowId: string, rule?: Partial<LineageRule>): Promise<ExportInput> {
-  const checked = lineageRule(rule);
+  const checked = checkedRule(rule);
   const strip = ({ type: _type, ...r }: Rec): Rec => r;
   const workflow = records.find((r) => r.type === "workflow" && r.workflow_id === workflowId);
   const tasks = records.filter((r) => r.type === "task" && r.workflow_id === workflowId).map(strip);
