@@ -6,6 +6,9 @@
 #   otelcol   OpenTelemetry Collector (otelcol-builder.yaml), from the Go module proxy
 #   jaeger    Jaeger v2 (cmd/jaeger of github.com/jaegertracing/jaeger), from the Go module proxy
 #   flowcept  Python Flowcept in a virtual environment (flowcept-requirements.txt), from PyPI
+#   standards the standards' validators (prov, rocrate, roc-validator, openlineage-python,
+#             jsonschema) in a virtual environment (standards-requirements.txt), from PyPI
+#   runcrate  runcrate in a virtual environment of its own (runcrate-requirements.txt), from PyPI
 #   chromium  Debian's chromium (apt-get), for the Jaeger UI test
 #
 # Cache: $FLOWCEPT_OTEL_CACHE, default ~/.cache/flowcept-otel. The script ends by
@@ -13,7 +16,7 @@
 # A peer that cannot be built is reported and the others still built; with
 # FLOWCEPT_OTEL_REQUIRE_PEERS=1 (CI) the script then fails.
 #
-#   bash test/integration/peers/build-peers.sh [otelcol|jaeger|flowcept|chromium ...]
+#   bash test/integration/peers/build-peers.sh [otelcol|jaeger|flowcept|standards|runcrate|chromium ...]
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -121,6 +124,35 @@ build_flowcept() {
   "$out/venv/bin/python" -c 'import flowcept; print("flowcept", flowcept.__version__)'
 }
 
+# --- Python environments of pinned requirements -------------------------------
+# $1 output folder; PY_REQUIREMENTS the requirements file; PY_CHECK a statement run by its python.
+build_python_env() {
+  local out="$1" python
+  set -e
+  python="$(command -v python3)"
+  step "$(basename "$PY_REQUIREMENTS"): creating a virtual environment with $python ($("$python" --version 2>&1))"
+  "$python" -m venv "$out/venv"
+  step "$(basename "$PY_REQUIREMENTS"): pip install"
+  "$out/venv/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQUIREMENTS"
+  "$out/venv/bin/python" -c "$PY_CHECK"
+}
+
+peer_python_env() { # $1 peer name, $2 requirements file, $3 check
+  if ! have python3; then RESULT[$1]='{"error": "no python3 on PATH"}'; failed=1; return; fi
+  local key
+  PY_REQUIREMENTS="$2" PY_CHECK="$3"
+  key="$( (cat "$2"; echo "$3"; python3 --version; declare -f build_python_env) | hash_of)"
+  build_into "$1" "$CACHE/peers/$1-$key" venv/bin/python build_python_env
+}
+
+peer_standards() {
+  peer_python_env standards "$HERE/standards-requirements.txt" 'import prov, rocrate, rocrate_validator, openlineage.client, jsonschema, rfc3339_validator, rfc3986_validator; from importlib.metadata import version as v; print("prov", v("prov"), "rocrate", v("rocrate"), "roc-validator", v("roc-validator"), "openlineage-python", v("openlineage-python"))'
+}
+
+peer_runcrate() {
+  peer_python_env runcrate "$HERE/runcrate-requirements.txt" 'import runcrate; from importlib.metadata import version as v; print("runcrate", v("runcrate"))'
+}
+
 peer_otelcol() {
   if ! have go; then missing otelcol "no Go toolchain (go) on PATH"; return; fi
   local key
@@ -158,12 +190,12 @@ peer_chromium() {
 }
 
 peers=("$@")
-[[ ${#peers[@]} -eq 0 ]] && peers=(otelcol jaeger flowcept chromium)
+[[ ${#peers[@]} -eq 0 ]] && peers=(otelcol jaeger flowcept standards runcrate chromium)
 t_all=$(date +%s)
 for p in "${peers[@]}"; do
   case "$p" in
-    otelcol | jaeger | flowcept | chromium) "peer_$p" ;;
-    *) echo "unknown peer: $p (otelcol, jaeger, flowcept, chromium)" >&2; exit 2 ;;
+    otelcol | jaeger | flowcept | standards | runcrate | chromium) "peer_$p" ;;
+    *) echo "unknown peer: $p (otelcol, jaeger, flowcept, standards, runcrate, chromium)" >&2; exit 2 ;;
   esac
 done
 
@@ -172,7 +204,7 @@ manifest="$CACHE/peers.json"
 {
   echo "{"
   first=1
-  for p in otelcol jaeger flowcept chromium; do
+  for p in otelcol jaeger flowcept standards runcrate chromium; do
     entry="${RESULT[$p]:-}"
     if [[ -z "$entry" && -f "$manifest" ]] && have python3; then
       entry="$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])).get(sys.argv[2]); print(json.dumps(e) if e else "")' "$manifest" "$p" 2>/dev/null)"

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** The programs the integration suites run against. */
-export type PeerName = "otelcol" | "jaeger" | "flowcept" | "chromium";
+export type PeerName = "otelcol" | "jaeger" | "flowcept" | "standards" | "runcrate" | "chromium";
 
 /** The cache `build-peers.sh` builds into. */
 export const PEER_CACHE = process.env.FLOWCEPT_OTEL_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "flowcept-otel");
