@@ -1,0 +1,132 @@
+/**
+ * The OpenLineage endpoint client and the live exporter against a real HTTP
+ * server on loopback: retries of 5xx and connection errors, no retry of
+ * other 4xx, refused redirects, the API key; START and COMPLETE of live
+ * records, each event delivered once even when a batch is offered again.
+ */
+import { expect } from "chai";
+import { createServer, type Server } from "node:http";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import { LineageEndpoint, LineageEndpointError, lineageEndpointUrl } from "../../../exporters/openlineage/LineageEndpoint.js";
+import { OpenLineageRecordExporter } from "../../../exporters/openlineage/OpenLineageRecordExporter.js";
+import { datasetOf } from "../../../exporters/openlineage/file-datasets.js";
+import { runIdOf } from "../../../exporters/openlineage/run-id.js";
+import type { FlowceptRecord } from "../../../lib/records/records.js";
+
+interface Seen {
+  path: string;
+  auth: string | undefined;
+  body: Record<string, any>;
+}
+
+async function receiver(answer: (n: number) => number | "redirect"): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+  const seen: Seen[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    seen.push({ path: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString() || "null") });
+    const a = answer(seen.length);
+    if (a === "redirect") res.writeHead(307, { location: "http://127.0.0.1:1/elsewhere" }).end();
+    else res.writeHead(a).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const exportOnce = (e: OpenLineageRecordExporter, records: FlowceptRecord[]): Promise<ExportResult> => new Promise((r) => e.export(records, r));
+
+const task = (fields: Record<string, unknown>): FlowceptRecord => ({ type: "task", task_id: "aa".repeat(16) + "-" + "bb".repeat(8), workflow_id: "3f2a9c0e-1b7d-4c5d-8e9f-0a1b2c3d4e5f", activity_id: "train", started_at: 10, ...fields }) as FlowceptRecord;
+
+describe("OpenLineage endpoint and live exporter", () => {
+  it("posts to /api/v1/lineage with the API key, retrying 5xx until accepted", async () => {
+    const r = await receiver((n) => (n < 3 ? 503 : 201));
+    try {
+      await new LineageEndpoint({ url: r.url, apiKey: "k1", backoffMs: 1 }).send({ a: 1 });
+      expect(r.seen.map((s) => [s.path, s.auth])).to.deep.equal([["/api/v1/lineage", "Bearer k1"], ["/api/v1/lineage", "Bearer k1"], ["/api/v1/lineage", "Bearer k1"]]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("fails at once on a 400 and on a redirect (the key never follows it), and after the retries on a dead server", async () => {
+    const bad = await receiver(() => 400);
+    const moved = await receiver(() => "redirect");
+    try {
+      await expectError(new LineageEndpoint({ url: bad.url, backoffMs: 1 }).send({}), /HTTP 400/);
+      expect(bad.seen).to.have.length(1);
+      await expectError(new LineageEndpoint({ url: moved.url, apiKey: "k", backoffMs: 1 }).send({}), /redirect/);
+      expect(moved.seen).to.have.length(1);
+    } finally {
+      await bad.close();
+      await moved.close();
+    }
+    const dead = await receiver(() => 201);
+    await dead.close();
+    await expectError(new LineageEndpoint({ url: dead.url, retries: 2, backoffMs: 1 }).send({}), /after 3 attempt\(s\)/);
+  });
+
+  it("resolves the endpoint as the OpenLineage HTTP transport does and refuses credentials in the URL", () => {
+    expect(lineageEndpointUrl("http://h:5000").href).to.equal("http://h:5000/api/v1/lineage");
+    expect(lineageEndpointUrl("http://h:5000/api/v1/lineage").href).to.equal("http://h:5000/api/v1/lineage");
+    expect(lineageEndpointUrl("http://h/base/", "v2/events").href).to.equal("http://h/base/v2/events");
+    expect(() => lineageEndpointUrl("http://u:p@h")).to.throw(LineageEndpointError, /api-key/);
+  });
+
+  it("live: a running task sends START, its end COMPLETE; a batch offered again after a failure sends nothing twice", async () => {
+    let fail = false;
+    const r = await receiver(() => (fail ? 500 : 201));
+    const e = new OpenLineageRecordExporter({ url: r.url, retries: 0, backoffMs: 1 });
+    try {
+      expect((await exportOnce(e, [task({ status: "RUNNING" })])).code).to.equal(ExportResultCode.SUCCESS);
+      fail = true;
+      const finished = [task({ status: "FINISHED", ended_at: 12, generated: { model: "/m/model.pt" } })];
+      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.FAILED);
+      fail = false;
+      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.SUCCESS);
+      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.SUCCESS);
+      const accepted = r.seen.filter((_, i) => i !== 1).map((s) => s.body.eventType);
+      expect(accepted).to.deep.equal(["START", "COMPLETE"]);
+      expect(r.seen[2]!.body.outputs).to.deep.equal([{ namespace: "file", name: "/m/model.pt", facets: {} }]);
+    } finally {
+      await e.shutdown();
+      await r.close();
+    }
+  });
+
+  it("live to a file: one JSON line per event", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flowcept-ol-"));
+    try {
+      const e = new OpenLineageRecordExporter({ path: join(dir, "events.jsonl"), namespace: "lab" });
+      await exportOnce(e, [task({ status: "ERROR", ended_at: 11, stderr: "bad" })]);
+      const lines = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+      expect(lines.map((l) => l.eventType)).to.deep.equal(["START", "FAIL"]);
+      expect(lines[1]!.job).to.deep.include({ namespace: "lab", name: "train" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => new OpenLineageRecordExporter({})).to.throw(TypeError);
+  });
+
+  it("run ids: UUIDs kept, other ids name-based and stable; datasets only for file-like strings", () => {
+    expect(runIdOf("3F2A9C0E-1B7D-4C5D-8E9F-0A1B2C3D4E5F")).to.equal("3f2a9c0e-1b7d-4c5d-8e9f-0a1b2c3d4e5f");
+    expect(runIdOf("a-b")).to.equal(runIdOf("a-b")).and.not.equal(runIdOf("a-c"));
+    expect(datasetOf("s3://bucket/k/x.csv")).to.deep.equal({ namespace: "s3://bucket", name: "k/x.csv" });
+    expect(datasetOf("file:///tmp/a%20b")).to.deep.equal({ namespace: "file", name: "/tmp/a b" });
+    expect(datasetOf("out/metrics.json")).to.deep.equal({ namespace: "file", name: "out/metrics.json" });
+    for (const s of ["hello world", "v1.2", "/", "//host/x", "a\u0000/b.txt", "x".repeat(5000), "https:///nohost"]) expect(datasetOf(s), s).to.equal(undefined);
+  });
+});
+
+async function expectError(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(LineageEndpointError);
+    expect((err as Error).message).to.match(re);
+    return;
+  }
+  expect.fail("expected an error");
+}
