@@ -1,9 +1,9 @@
 /**
  * `flowcept-otel/exporters`: the provenance stores (the JSONL local store,
  * MongoDB with its spill files), the live OpenLineage exporter and the OTLP
- * ingest service — kept out of
- * the package entry, which loads them only when settings ask for them (the
- * ingest loads protobufjs, which capture never needs).
+ * ingest service — kept out of the package entry, which loads them only
+ * when settings ask for them (the ingest loads protobufjs, which capture
+ * never needs).
  */
 export { JsonlRecordExporter } from "./jsonl/JsonlRecordExporter.js";
 export type { JsonlRecordExporterOptions } from "./jsonl/JsonlRecordExporter.js";
