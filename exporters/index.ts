@@ -23,5 +23,6 @@ export { OpenLineageRecordExporter } from "./openlineage/OpenLineageRecordExport
 export type { OpenLineageRecordExporterOptions } from "./openlineage/OpenLineageRecordExporter.js";
 export { LineageEndpoint, LineageEndpointError } from "./openlineage/LineageEndpoint.js";
 export type { LineageEndpointOptions } from "./openlineage/LineageEndpoint.js";
-export { taskRunEvents, workflowRunEvents } from "./openlineage/openlineage-events.js";
-export type { OpenLineageMappingOptions, OpenLineageRunEvent, RunEventType } from "./openlineage/openlineage-events.js";
+export { DEFAULT_OPENLINEAGE_NAMESPACE, taskRunEvents, workflowRunEvents } from "./openlineage/openlineage-events.js";
+export type { DatasetName } from "./openlineage/file-datasets.js";
+export type { FlowceptRecordLike, OpenLineageMappingOptions, OpenLineageRunEvent, RunEventType } from "./openlineage/openlineage-events.js";

@@ -50,7 +50,9 @@ export interface OpenLineageMappingOptions {
   namespace?: string | undefined;
 }
 
-type Rec = Record<string, unknown>;
+/** A record as the mapping reads it. */
+export type FlowceptRecordLike = Record<string, unknown>;
+
 
 const TERMINAL: Record<string, RunEventType> = { FINISHED: "COMPLETE", ERROR: "FAIL" };
 
@@ -58,23 +60,23 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-function facet(schemaURL: string, fields: Rec): Rec {
+function facet(schemaURL: string, fields: FlowceptRecordLike): FlowceptRecordLike {
   return { _producer: OPENLINEAGE_PRODUCER, _schemaURL: schemaURL, ...fields };
 }
 
 /** The job name of a workflow: its name, or `workflow` for one without. */
-export function workflowJobName(workflow: Rec | undefined): string {
+export function workflowJobName(workflow: FlowceptRecordLike | undefined): string {
   return str(workflow?.name) ?? "workflow";
 }
 
-function withoutUndefined(o: Rec): Rec {
-  const out: Rec = {};
+function withoutUndefined(o: FlowceptRecordLike): FlowceptRecordLike {
+  const out: FlowceptRecordLike = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out;
 }
 
 /** The trace and span ids of a task: from a `<trace id>-<span id>` task id, else the workflow's trace id. */
-function otelIds(task: Rec): { trace_id?: string; span_id?: string } {
+function otelIds(task: FlowceptRecordLike): { trace_id?: string; span_id?: string } {
   const m = /^([0-9a-f]{32})-([0-9a-f]{16})$/.exec(String(task.task_id));
   if (m) return { trace_id: m[1]!, span_id: m[2]! };
   const wf = str(task.workflow_id);
@@ -87,7 +89,7 @@ function message(v: unknown): string | undefined {
   return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…[truncated ${s.length - MAX_MESSAGE} of ${s.length} chars]` : s;
 }
 
-function engineFacet(): Rec {
+function engineFacet(): FlowceptRecordLike {
   return facet(ENGINE_FACET, { version: VERSION, name: "flowcept-otel", openlineageAdapterVersion: VERSION });
 }
 
@@ -96,7 +98,7 @@ function datasets(values: unknown): OpenLineageRunEvent["inputs"] {
 }
 
 /** The events of a workflow record: START, and COMPLETE/FAIL/ABORT once it ended. */
-export function workflowRunEvents(workflow: Rec, options: OpenLineageMappingOptions = {}): OpenLineageRunEvent[] {
+export function workflowRunEvents(workflow: FlowceptRecordLike, options: OpenLineageMappingOptions = {}): OpenLineageRunEvent[] {
   const namespace = options.namespace ?? DEFAULT_OPENLINEAGE_NAMESPACE;
   const id = String(workflow.workflow_id);
   const flowcept = facet(
@@ -120,11 +122,11 @@ export function workflowRunEvents(workflow: Rec, options: OpenLineageMappingOpti
  * The events of a task record: START, and COMPLETE/FAIL/ABORT once it
  * ended. `workflow` (its record, when known) names the parent job.
  */
-export function taskRunEvents(task: Rec, workflow: Rec | undefined, options: OpenLineageMappingOptions = {}): OpenLineageRunEvent[] {
+export function taskRunEvents(task: FlowceptRecordLike, workflow: FlowceptRecordLike | undefined, options: OpenLineageMappingOptions = {}): OpenLineageRunEvent[] {
   const namespace = options.namespace ?? DEFAULT_OPENLINEAGE_NAMESPACE;
   const taskId = String(task.task_id);
   const workflowId = str(task.workflow_id);
-  const facets: Record<string, Rec> = {
+  const facets: Record<string, FlowceptRecordLike> = {
     flowcept: facet(
       FLOWCEPT_FACET_SCHEMA_URL,
       withoutUndefined({
@@ -162,7 +164,7 @@ export function taskRunEvents(task: Rec, workflow: Rec | undefined, options: Ope
   return runEvents(base, task, task.generated);
 }
 
-function runEvents(base: (t: RunEventType, time: string) => OpenLineageRunEvent, rec: Rec, generated: unknown): OpenLineageRunEvent[] {
+function runEvents(base: (t: RunEventType, time: string) => OpenLineageRunEvent, rec: FlowceptRecordLike, generated: unknown): OpenLineageRunEvent[] {
   const start = isoTime(rec.started_at) ?? isoTime(rec.submitted_at) ?? isoTime(rec.utc_timestamp) ?? isoTime(rec.ended_at);
   if (start === undefined) return [];
   const out: OpenLineageRunEvent[] = [base("START", start)];

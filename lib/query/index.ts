@@ -33,5 +33,6 @@ export type {
 export { lineageToDot, lineageToMermaid } from "./lineage-formats.js";
 export { diffWorkflows, formatWorkflowDiff } from "./workflow-diff.js";
 export type { ActivityDiff, DiffOptions, FieldChange, RunHeader, TaskPairDiff, WorkflowDiff, WorkflowRun } from "./workflow-diff.js";
-export { EXPORT_FORMATS, exportRecords } from "./standards/export-workflow.js";
+export { EXPORT_FORMATS, exportRecords, exportWorkflow } from "./standards/export-workflow.js";
 export type { ExportFormat, ExportOptions, ExportResult } from "./standards/export-workflow.js";
+export type { ExportSource } from "./standards/export-input.js";

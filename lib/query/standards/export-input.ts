@@ -31,7 +31,9 @@ export interface ExportInput {
 
 /** What an export reads from a store: `FlowceptDb`'s `workflowRun` and `lineage`. */
 export interface ExportSource {
+  /** The workflow's record and tasks. */
   workflowRun(workflowId: string): Promise<WorkflowRun>;
+  /** The lineage graph of a query. */
   lineage(options: LineageOptions): Promise<LineageGraph>;
 }
 
