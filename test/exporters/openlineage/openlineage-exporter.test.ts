@@ -15,6 +15,7 @@ import { OpenLineageRecordExporter } from "../../../exporters/openlineage/OpenLi
 import { datasetOf } from "../../../exporters/openlineage/file-datasets.js";
 import { runIdOf } from "../../../exporters/openlineage/run-id.js";
 import type { FlowceptRecord } from "../../../lib/records/records.js";
+import { expectRejection } from "../../support/expect-rejection.js";
 
 interface Seen {
   path: string;
@@ -55,9 +56,9 @@ describe("OpenLineage endpoint and live exporter", () => {
     const bad = await receiver(() => 400);
     const moved = await receiver(() => "redirect");
     try {
-      await expectError(new LineageEndpoint({ url: bad.url, backoffMs: 1 }).send({}), /HTTP 400/);
+      await expectRejection(new LineageEndpoint({ url: bad.url, backoffMs: 1 }).send({}), LineageEndpointError, /HTTP 400/);
       expect(bad.seen).to.have.length(1);
-      await expectError(new LineageEndpoint({ url: moved.url, apiKey: "k", backoffMs: 1 }).send({}), /redirect/);
+      await expectRejection(new LineageEndpoint({ url: moved.url, apiKey: "k", backoffMs: 1 }).send({}), LineageEndpointError, /redirect/);
       expect(moved.seen).to.have.length(1);
     } finally {
       await bad.close();
@@ -65,7 +66,7 @@ describe("OpenLineage endpoint and live exporter", () => {
     }
     const dead = await receiver(() => 201);
     await dead.close();
-    await expectError(new LineageEndpoint({ url: dead.url, retries: 2, backoffMs: 1 }).send({}), /after 3 attempt\(s\)/);
+    await expectRejection(new LineageEndpoint({ url: dead.url, retries: 2, backoffMs: 1 }).send({}), LineageEndpointError, /after 3 attempt\(s\)/);
   });
 
   it("resolves the endpoint as the OpenLineage HTTP transport does and refuses credentials in the URL", () => {
@@ -120,13 +121,3 @@ describe("OpenLineage endpoint and live exporter", () => {
   });
 });
 
-async function expectError(p: Promise<unknown>, re: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(LineageEndpointError);
-    expect((err as Error).message).to.match(re);
-    return;
-  }
-  expect.fail("expected an error");
-}

@@ -16,6 +16,7 @@ import { valueId } from "../../../lib/query/lineage-rule.js";
 import { startMongoTarget } from "../../support/mongo-target.js";
 import { captureDiag } from "../telemetry/diag-capture.js";
 import { mongoStoreWith } from "../../support/mongo-store.js";
+import { expectRejection } from "../../support/expect-rejection.js";
 
 const execFileAsync = promisify(execFile);
 const WF = "0a0a0a0a-0000-4000-8000-00000000000a";
@@ -258,29 +259,19 @@ function onBoth(name: string, setup: () => Promise<{ backend: QueryBackend; clea
     it("finds a task by a unique end of its id, and refuses what is not there", async () => {
       const wide = await lineage({ taskId: "erge", direction: "upstream" });
       expect(wide.start.task_id).to.equal("merge");
-      await expectError(lineage({ taskId: "nope-nope" }), /no task "nope-nope"/);
-      await expectError(lineage({ value: 0 }), /0 is a trivial value under the lineage rule/);
-      await expectError(lineage({ value: "/never/seen" }), /no task used or generated "\/never\/seen"/);
-      await expectError(lineage({ taskId: "c", key: "mean_missing" }), /used and generated nothing under key "mean_missing"/);
-      await expectError(lineage({ taskId: "it0", key: "i" }), /used\.i of task it0 is 0, a trivial value/);
-      await expectError(lineage({ taskId: "c", depth: -1 }), /depth must be a non-negative integer/);
-      await expectError(lineage({ taskId: "c", rule: { minStringLength: -2 } }), /minStringLength must be an integer/);
-      await expectError(lineage({ workflowId: "no-such-workflow" }), /no task of workflow/);
-      await expectError(lineage({}), /needs a task id, a value, or a workflow id/);
+      await expectRejection(lineage({ taskId: "nope-nope" }), FlowceptQueryError, /no task "nope-nope"/);
+      await expectRejection(lineage({ value: 0 }), FlowceptQueryError, /0 is a trivial value under the lineage rule/);
+      await expectRejection(lineage({ value: "/never/seen" }), FlowceptQueryError, /no task used or generated "\/never\/seen"/);
+      await expectRejection(lineage({ taskId: "c", key: "mean_missing" }), FlowceptQueryError, /used and generated nothing under key "mean_missing"/);
+      await expectRejection(lineage({ taskId: "it0", key: "i" }), FlowceptQueryError, /used\.i of task it0 is 0, a trivial value/);
+      await expectRejection(lineage({ taskId: "c", depth: -1 }), FlowceptQueryError, /depth must be a non-negative integer/);
+      await expectRejection(lineage({ taskId: "c", rule: { minStringLength: -2 } }), FlowceptQueryError, /minStringLength must be an integer/);
+      await expectRejection(lineage({ workflowId: "no-such-workflow" }), FlowceptQueryError, /no task of workflow/);
+      await expectRejection(lineage({}), FlowceptQueryError, /needs a task id, a value, or a workflow id/);
     });
   });
 }
 
-async function expectError(p: Promise<unknown>, message: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(FlowceptQueryError);
-    expect((err as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected an error matching ${message}`);
-}
 
 onBoth("the local store", async () => {
   const dir = mkdtempSync(join(tmpdir(), "flowcept-lineage-"));
@@ -371,7 +362,7 @@ describe("the lineage index kept beside the local store", function () {
     const g = await db.lineage({ taskId: "after-odd", direction: "upstream", edges: ["dataflow"] });
     expect(ids(g)).to.deep.equal(["after-odd", odd].sort());
     expect(ids(g, "value")).to.deep.equal([valueId("/odd/out.bin"), valueId("wide-value-1999")].sort());
-    await expectError(db.lineage({ taskId: "torn" }), /no task "torn"/);
+    await expectRejection(db.lineage({ taskId: "torn" }), FlowceptQueryError, /no task "torn"/);
     appendFileSync(path, "}\n");
     expect(ids(await db.lineage({ taskId: "torn", direction: "upstream" }))).to.deep.equal([odd, "torn"].sort());
     await db.close();
@@ -390,7 +381,7 @@ describe("the lineage index kept beside the local store", function () {
 
   it("answers an empty or missing store with a clear error", async () => {
     const missing = new FlowceptDb({ backend: new LocalQueryBackend({ path: join(dir, "none.jsonl") }) });
-    await expectError(missing.lineage({ taskId: "c" }), /no task "c" in .*none\.jsonl/);
+    await expectRejection(missing.lineage({ taskId: "c" }), FlowceptQueryError, /no task "c" in .*none\.jsonl/);
   });
 });
 

@@ -15,6 +15,7 @@ import { exportRecords, type ExportResult } from "../../../../lib/query/standard
 import { FlowceptQueryError } from "../../../../lib/query/query-types.js";
 import type { FlowceptRecord } from "../../../../lib/records/records.js";
 import { mongoStoreWith } from "../../../support/mongo-store.js";
+import { expectRejection } from "../../../support/expect-rejection.js";
 
 const WF = "7d6c2f3e-2b1a-4c5d-8e9f-0a1b2c3d4e5f";
 const T = (n: string): string => `7d6c2f3e2b1a4c5d8e9f0a1b2c3d4e5f-${n.padStart(16, "0")}`;
@@ -124,15 +125,15 @@ describe("standard exports: the mapping", () => {
   it("refuses to write a crate into a non-empty directory or through a planted link, and names bad options", async () => {
     const out = join(dir, "taken");
     await exportRecords(records(), { workflowId: WF, format: "ro-crate", out });
-    await expectRejects(exportRecords(records(), { workflowId: WF, format: "ro-crate", out }), /not an empty directory/);
+    await expectRejection(exportRecords(records(), { workflowId: WF, format: "ro-crate", out }), FlowceptQueryError, /not an empty directory/);
     const target = join(dir, "victim.txt");
     writeFileSync(target, "keep");
     symlinkSync(target, join(dir, "link.prov.json"));
     await exportRecords(records(), { workflowId: WF, format: "prov-json", out: join(dir, "link.prov.json") });
     expect(readFileSync(target, "utf8")).to.equal("keep");
-    await expectRejects(exportRecords(records(), { workflowId: WF, format: "nope" as never }), /unknown export format/);
-    await expectRejects(exportRecords(records(), { workflowId: "missing", format: "prov-json" }), /no workflow "missing"/);
-    await expectRejects(exportRecords(records(), { workflowId: WF, format: "openlineage", url: "ftp://x" }), /http:\/\/ or https:\/\//);
+    await expectRejection(exportRecords(records(), { workflowId: WF, format: "nope" as never }), FlowceptQueryError, /unknown export format/);
+    await expectRejection(exportRecords(records(), { workflowId: "missing", format: "prov-json" }), FlowceptQueryError, /no workflow "missing"/);
+    await expectRejection(exportRecords(records(), { workflowId: WF, format: "openlineage", url: "ftp://x" }), FlowceptQueryError, /http:\/\/ or https:\/\//);
   });
 
   it("gives the same documents from the local store and from MongoDB", async () => {
@@ -154,13 +155,3 @@ describe("standard exports: the mapping", () => {
   });
 });
 
-async function expectRejects(p: Promise<unknown>, re: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(FlowceptQueryError);
-    expect((err as Error).message).to.match(re);
-    return;
-  }
-  expect.fail(`expected a rejection matching ${re}`);
-}
