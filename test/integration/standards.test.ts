@@ -14,19 +14,19 @@
  */
 import { execFile } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { CHILDREN, FIXTURES, REPO_ROOT } from "../support/paths.js";
+import { CHILDREN, FIXTURES } from "../support/paths.js";
 import { runCliProcess } from "../support/run-cli.js";
 import { usePeers } from "./support/peers.js";
+import { runPython } from "./support/python-flowcept.js";
+import { outputDir } from "./support/stack.js";
 
 const run = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("../../examples/main-workflow.js", import.meta.url));
-const CHECK = join(REPO_ROOT, "test", "integration", "python", "standards_check.py");
 const SPEC = join(FIXTURES, "standards", "openlineage");
 const CONTEXT = join(FIXTURES, "standards", "ro-crate", "context-1.1.jsonld");
 
@@ -34,9 +34,8 @@ interface Counts {
   [k: string]: number;
 }
 
-async function python(program: string, args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(program, [CHECK, ...args], { maxBuffer: 256 * 1024 * 1024, timeout: 300_000 });
-  return JSON.parse(stdout) as Record<string, unknown>;
+async function check(program: string, cwd: string, args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await runPython(program, "standards_check.py", args, { cwd })) as Record<string, unknown>;
 }
 
 async function cli(store: string, args: string[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
@@ -105,9 +104,8 @@ describe("standard exports validated by the standards' own tools", function () {
   let dir: string;
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "flowcept-standards-"));
+    dir = outputDir("standards");
   });
-  after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   const cases: { name: string; make: (cwd: string) => Promise<string> }[] = [
     {
@@ -142,7 +140,7 @@ describe("standard exports validated by the standards' own tools", function () {
         const json = await cli(store, ["export", workflowId, "--format", "prov-json", "--out", join(cwd, "run.prov.json")]);
         const jsonld = await cli(store, ["export", workflowId, "--format", "prov-jsonld", "--out", join(cwd, "run.prov.jsonld")]);
         expect(jsonld.counts).to.deep.equal(json.counts);
-        const read = (await python(peers.standards, ["prov", join(cwd, "run.prov.json"), join(cwd, "run.prov.jsonld")])) as Record<string, { counts: Record<string, Counts>; provn_chars: number; provn_head: string }>;
+        const read = (await check(peers.standards, cwd, ["prov", join(cwd, "run.prov.json"), join(cwd, "run.prov.jsonld")])) as Record<string, { counts: Record<string, Counts>; provn_chars: number; provn_head: string }>;
         for (const form of ["json", "jsonld"]) {
           expect(provCounts(read[form]!.counts), form).to.deep.equal(json.counts);
           expect(read[form]!.counts.top).to.deep.equal({ ProvEntity: 1, ProvAgent: 1, ProvAttribution: 1 });
@@ -158,7 +156,7 @@ describe("standard exports validated by the standards' own tools", function () {
         const crate = join(cwd, "run-crate");
         mkdirSync(crate);
         await run("unzip", ["-q", zip, "-d", crate]);
-        const checked = (await python(peers.standards, ["ro-crate", crate, CONTEXT])) as { rocrate: { types: Counts; main_types: string[] }; validator: { passed: boolean; issues: unknown[]; requested: string[] } };
+        const checked = (await check(peers.standards, cwd, ["ro-crate", crate, CONTEXT])) as { rocrate: { types: Counts; main_types: string[] }; validator: { passed: boolean; issues: unknown[]; requested: string[] } };
         expect(checked.validator.issues).to.deep.equal([]);
         expect(checked.validator.passed).to.equal(true);
         expect(checked.validator.requested).to.deep.equal(["https://w3id.org/ro/crate/1.1/context"]);
@@ -177,7 +175,7 @@ describe("standard exports validated by the standards' own tools", function () {
       it("OpenLineage: the events pass the official JSON schema and openlineage-python's model, and a Marquez-shaped receiver accepts them all", async function () {
         const file = join(cwd, "run.openlineage.jsonl");
         const r = await cli(store, ["export", workflowId, "--format", "openlineage", "--out", file, "--namespace", "lab"]);
-        const checked = (await python(peers.standards, ["openlineage", file, SPEC])) as { events: number; errors: unknown[]; client_mismatches: unknown[]; format_checks: string[]; run_states: Counts; runs: number };
+        const checked = (await check(peers.standards, cwd, ["openlineage", file, SPEC])) as { events: number; errors: unknown[]; client_mismatches: unknown[]; format_checks: string[]; run_states: Counts; runs: number };
         expect(checked.format_checks).to.deep.equal(["date-time", "uri", "uuid"]);
         expect(checked.errors).to.deep.equal([]);
         expect(checked.client_mismatches).to.deep.equal([]);

@@ -138,7 +138,7 @@ build_python_env() {
 }
 
 peer_python_env() { # $1 peer name, $2 requirements file, $3 check
-  if ! have python3; then RESULT[$1]='{"error": "no python3 on PATH"}'; failed=1; return; fi
+  if ! have python3; then missing "$1" "no python3 on PATH"; return; fi
   local key
   PY_REQUIREMENTS="$2" PY_CHECK="$3"
   key="$( (cat "$2"; echo "$3"; python3 --version; declare -f build_python_env) | hash_of)"
