@@ -59,6 +59,29 @@ function retryable(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** How much of an answer's body is read for messages: an endpoint may send a body without end. */
+const BODY_HEAD_BYTES = 1024;
+
+async function bodyHead(res: Response): Promise<string> {
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    while (bytes < BODY_HEAD_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      bytes += value.byteLength;
+    }
+  } catch {
+    // A body cut short still leaves the status to report.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, BODY_HEAD_BYTES).toString("utf8");
+}
+
 /** See the file header. */
 export class LineageEndpoint {
   /** Where events go. */
@@ -90,8 +113,11 @@ export class LineageEndpoint {
       if (attempt > 0) await sleep(Math.min(5000, this.backoffMs * 2 ** (attempt - 1)));
       try {
         const res = await fetch(this.url, { method: "POST", headers: this.headers, body, redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
-        const text = await res.text().catch(() => "");
-        if (res.status >= 200 && res.status < 300) return;
+        if (res.status >= 200 && res.status < 300) {
+          res.body?.cancel().catch(() => undefined);
+          return;
+        }
+        const text = await bodyHead(res);
         status = res.status;
         last = `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ""}`;
         if (res.status >= 300 && res.status < 400) throw new LineageEndpointError(`${this.describe()} answered with a redirect (${res.status}); give the endpoint's own URL`, res.status);
@@ -100,6 +126,8 @@ export class LineageEndpoint {
         if (err instanceof LineageEndpointError) throw err;
         status = undefined;
         const cause = (err as { cause?: unknown }).cause;
+        // fetch refuses the Fetch standard's "bad ports" before connecting: no retry can succeed.
+        if (cause instanceof Error && cause.message === "bad port") throw new LineageEndpointError(`port ${this.url.port} of ${this.describe()} is one fetch never connects to (a "bad port" of the Fetch standard); run the endpoint on another port`);
         last = cause === undefined ? errorMessage(err) : `${errorMessage(err)} (${errorMessage(cause)})`;
       }
     }

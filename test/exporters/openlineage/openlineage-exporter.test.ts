@@ -69,6 +69,34 @@ describe("OpenLineage endpoint and live exporter", () => {
     await expectRejection(new LineageEndpoint({ url: dead.url, retries: 2, backoffMs: 1 }).send({}), LineageEndpointError, /after 3 attempt\(s\)/);
   });
 
+  it("reads no more than the start of an answer: an endpoint whose body never ends gets its 400 reported and its 201 taken at once", async () => {
+    let status = 400;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { "content-type": "text/plain" });
+      const chunk = "x".repeat(64 * 1024);
+      const timer = setInterval(() => res.write(chunk), 5);
+      res.on("close", () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      // The time allowed for a request is longer than the test's: reading the whole body would time the test out.
+      const endpoint = new LineageEndpoint({ url, timeoutMs: 60_000, backoffMs: 1 });
+      await expectRejection(endpoint.send({}), LineageEndpointError, /HTTP 400: x{300}$/);
+      status = 201;
+      await endpoint.send({});
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("fails at once, naming the port, on a port fetch never connects to (the Fetch standard's bad ports)", async () => {
+    const sent = new LineageEndpoint({ url: "http://127.0.0.1:6000", retries: 3, backoffMs: 1 }).send({});
+    await expectRejection(sent, LineageEndpointError, /^port 6000 of http:\/\/127\.0\.0\.1:6000\/api\/v1\/lineage is one fetch never connects to/);
+  });
+
   it("resolves the endpoint as the OpenLineage HTTP transport does and refuses credentials in the URL", () => {
     expect(lineageEndpointUrl("http://h:5000").href).to.equal("http://h:5000/api/v1/lineage");
     expect(lineageEndpointUrl("http://h:5000/api/v1/lineage").href).to.equal("http://h:5000/api/v1/lineage");
