@@ -5,65 +5,54 @@
  * written through a link planted at its path. An existing non-empty
  * directory is refused rather than mixed with the crate.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { dirname, join, resolve } from "node:path";
 import yazl from "yazl";
 import { FlowceptQueryError } from "../query-types.js";
+import { writeThroughTemporary } from "./output-through-temporary.js";
 import type { RoCrate } from "./ro-crate.js";
 
 function filesOf(crate: RoCrate): [string, string][] {
   return [["ro-crate-metadata.json", `${JSON.stringify(crate.metadata, null, 2)}\n`], ...crate.files];
 }
 
-function temporaryPath(path: string): string {
-  return join(dirname(path), `.${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2)}.partial`);
-}
-
 /** Writes `crate` into the directory `path` (which must not exist, or be empty). Resolves to its absolute path. */
-export function writeCrateDirectory(crate: RoCrate, path: string): string {
+export function writeCrateDirectory(crate: RoCrate, path: string): Promise<string> {
   const out = resolve(path);
   if (existsSync(out)) {
     if (!statSync(out).isDirectory() || readdirSync(out).length > 0) throw new FlowceptQueryError(`${out} exists and is not an empty directory: give a new path for the crate`);
     rmdirSync(out);
   }
-  const tmp = temporaryPath(out);
-  try {
+  return writeThroughTemporary(out, (tmp) => {
     mkdirSync(tmp, { recursive: true });
     for (const [name, text] of filesOf(crate)) {
       mkdirSync(dirname(join(tmp, name)), { recursive: true });
       writeFileSync(join(tmp, name), text, { flag: "wx" });
     }
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return out;
+  });
 }
 
 /** Writes `crate` as a zip file at `path` (replacing a file there). Resolves to its absolute path. */
-export async function writeCrateZip(crate: RoCrate, path: string): Promise<string> {
+export function writeCrateZip(crate: RoCrate, path: string): Promise<string> {
   const out = resolve(path);
   if (existsSync(out) && statSync(out).isDirectory()) throw new FlowceptQueryError(`${out} is a directory: give a file name ending in .zip`);
-  const tmp = temporaryPath(out);
-  const zip = new yazl.ZipFile();
-  const mtime = new Date();
-  for (const [name, text] of filesOf(crate)) zip.addBuffer(Buffer.from(text), name, { mtime });
-  zip.end();
-  const file = createWriteStream(tmp, { flags: "wx" });
-  try {
-    const failed = new Promise<never>((_, reject) => {
-      file.once("error", reject);
-      zip.outputStream.once("error", reject);
-    });
-    zip.outputStream.pipe(file);
-    await Promise.race([once(file, "close"), failed]);
-    renameSync(tmp, out);
-  } catch (err) {
-    file.destroy();
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  return out;
+  return writeThroughTemporary(out, async (tmp) => {
+    const zip = new yazl.ZipFile();
+    const mtime = new Date();
+    for (const [name, text] of filesOf(crate)) zip.addBuffer(Buffer.from(text), name, { mtime });
+    zip.end();
+    const file = createWriteStream(tmp, { flags: "wx" });
+    try {
+      const failed = new Promise<never>((_, reject) => {
+        file.once("error", reject);
+        zip.outputStream.once("error", reject);
+      });
+      zip.outputStream.pipe(file);
+      await Promise.race([once(file, "close"), failed]);
+    } catch (err) {
+      file.destroy();
+      throw err;
+    }
+  });
 }

@@ -4,8 +4,7 @@
  * Workflow Run RO-Crate (Provenance Run Crate profile, a directory or a zip)
  * or OpenLineage RunEvents (a JSONL file, or POSTed to a lineage endpoint).
  */
-import { writeFileSync, renameSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
 import { LineageEndpoint } from "../../../exporters/openlineage/LineageEndpoint.js";
 import type { LineageRule } from "../lineage-rule.js";
 import { FlowceptQueryError } from "../query-types.js";
@@ -17,6 +16,7 @@ import { toProvJson } from "./prov-json.js";
 import { toProvJsonLd } from "./prov-jsonld.js";
 import { roCrate } from "./ro-crate.js";
 import { writeCrateDirectory, writeCrateZip } from "./crate-writer.js";
+import { writeThroughTemporary } from "./output-through-temporary.js";
 
 /** The formats of {@link exportWorkflow}. */
 export const EXPORT_FORMATS = ["prov-json", "prov-jsonld", "ro-crate", "openlineage"] as const;
@@ -71,17 +71,8 @@ export interface ExportResult {
   counts: Record<string, number>;
 }
 
-function writeAtomically(path: string, text: string): string {
-  const out = resolve(path);
-  const tmp = join(dirname(out), `.${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2)}.partial`);
-  try {
-    writeFileSync(tmp, text, { flag: "wx" });
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new FlowceptQueryError(`cannot write ${out}: ${errorMessage(err)}`);
-  }
-  return out;
+function writeText(path: string, text: string): Promise<string> {
+  return writeThroughTemporary(path, (tmp) => writeFileSync(tmp, text, { flag: "wx" }));
 }
 
 function checkOptions(o: ExportOptions): void {
@@ -103,13 +94,13 @@ export async function exportFromInput(input: ExportInput, options: ExportOptions
       const document = options.format === "prov-json" ? toProvJson(model) : toProvJsonLd(model);
       const counts: Record<string, number> = { activities: model.content.activities.length, entities: model.content.entities.length, agents: model.content.agents.length };
       for (const r of model.content.relations) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
-      const output = options.out === undefined ? null : writeAtomically(options.out, `${JSON.stringify(document, null, 1)}\n`);
+      const output = options.out === undefined ? null : await writeText(options.out, `${JSON.stringify(document, null, 1)}\n`);
       return { ...base, output, document, counts };
     }
     case "ro-crate": {
       const crate = roCrate(input, { maxInlineValueBytes: options.maxInlineValueBytes, license: options.license });
       const zip = options.zip ?? options.out!.toLowerCase().endsWith(".zip");
-      const output = zip ? await writeCrateZip(crate, options.out!) : writeCrateDirectory(crate, options.out!);
+      const output = zip ? await writeCrateZip(crate, options.out!) : await writeCrateDirectory(crate, options.out!);
       const graph = crate.metadata["@graph"] as Record<string, unknown>[];
       const typeCount = (t: string): number => graph.filter((e) => e["@type"] === t || (Array.isArray(e["@type"]) && e["@type"].includes(t))).length;
       const counts = { entities: graph.length, files: crate.files.size + 1, CreateAction: typeCount("CreateAction"), ControlAction: typeCount("ControlAction"), HowToStep: typeCount("HowToStep"), FormalParameter: typeCount("FormalParameter"), PropertyValue: typeCount("PropertyValue"), File: typeCount("File") };
@@ -119,7 +110,7 @@ export async function exportFromInput(input: ExportInput, options: ExportOptions
       const events = openLineageEvents(input, { namespace: options.namespace });
       const counts: Record<string, number> = { events: events.length };
       for (const e of events) counts[e.eventType] = (counts[e.eventType] ?? 0) + 1;
-      const output = options.out === undefined ? null : writeAtomically(options.out, events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+      const output = options.out === undefined ? null : await writeText(options.out, events.map((e) => `${JSON.stringify(e)}\n`).join(""));
       let url: string | null = null;
       if (options.url !== undefined) {
         let endpoint: LineageEndpoint;

@@ -136,6 +136,16 @@ describe("standard exports: the mapping", () => {
     await expectRejection(exportRecords(records(), { workflowId: WF, format: "openlineage", url: "ftp://x" }), FlowceptQueryError, /http:\/\/ or https:\/\//);
   });
 
+  it("names the destination when it cannot be written (its folder is a file) and leaves nothing behind", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "keep");
+    for (const [format, out] of [["prov-json", "run.prov.json"], ["openlineage", "run.jsonl"], ["ro-crate", "crate"], ["ro-crate", "crate.zip"]] as const) {
+      const path = join(file, out);
+      await expectRejection(exportRecords(records(), { workflowId: WF, format, out: path }), FlowceptQueryError, new RegExp(`^cannot write ${path.replace(/[.]/g, "\\.")}: ENOTDIR`));
+    }
+    expect(readFileSync(file, "utf8")).to.equal("keep");
+  });
+
   it("gives the same documents from the local store and from MongoDB", async () => {
     const path = join(dir, "store.jsonl");
     writeFileSync(path, records().map((r) => `${JSON.stringify(r)}\n`).join(""));
