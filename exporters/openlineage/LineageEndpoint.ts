@@ -7,6 +7,7 @@
  * the API key never goes to another server.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Backoff } from "../../lib/util/backoff.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 
 /** Options of {@link LineageEndpoint}. */
@@ -23,6 +24,8 @@ export interface LineageEndpointOptions {
   retries?: number | undefined;
   /** First back-off delay, ms, doubled at each retry up to 5 s. Default 300. */
   backoffMs?: number | undefined;
+  /** Whether the waits between retries keep the process alive. Default true. */
+  keepProcessAlive?: boolean | undefined;
 }
 
 /** Thrown when an event could not be delivered. */
@@ -90,6 +93,7 @@ export class LineageEndpoint {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly keepProcessAlive: boolean;
 
   constructor(options: LineageEndpointOptions) {
     this.url = lineageEndpointUrl(options.url, options.endpoint);
@@ -97,6 +101,7 @@ export class LineageEndpoint {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = options.retries ?? 5;
     this.backoffMs = options.backoffMs ?? 300;
+    this.keepProcessAlive = options.keepProcessAlive ?? true;
   }
 
   /** Where events go, for messages (no credentials: the key is never in the URL). */
@@ -104,13 +109,21 @@ export class LineageEndpoint {
     return this.url.href;
   }
 
-  /** POSTs one event; resolves when the endpoint accepted it (2xx). Throws {@link LineageEndpointError}. */
-  async send(event: unknown): Promise<void> {
+  /**
+   * POSTs one event; resolves when the endpoint accepted it (2xx). Throws
+   * {@link LineageEndpointError}. `onRetry` hears of each failed attempt that
+   * is tried again.
+   */
+  async send(event: unknown, onRetry?: (why: string) => void): Promise<void> {
     const body = JSON.stringify(event);
     let last = "";
     let status: number | undefined;
+    const backoff = new Backoff(this.backoffMs, 5000);
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0) await sleep(Math.min(5000, this.backoffMs * 2 ** (attempt - 1)));
+      if (attempt > 0) {
+        onRetry?.(last);
+        await sleep(backoff.failed(), undefined, { ref: this.keepProcessAlive });
+      }
       try {
         const res = await fetch(this.url, { method: "POST", headers: this.headers, body, redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
         if (res.status >= 200 && res.status < 300) {

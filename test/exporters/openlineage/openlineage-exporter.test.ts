@@ -5,10 +5,12 @@
  * records, each event delivered once even when a batch is offered again.
  */
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { LineageEndpoint, LineageEndpointError, lineageEndpointUrl } from "../../../exporters/openlineage/LineageEndpoint.js";
 import { OpenLineageRecordExporter } from "../../../exporters/openlineage/OpenLineageRecordExporter.js";
@@ -16,6 +18,9 @@ import { datasetOf } from "../../../exporters/openlineage/file-datasets.js";
 import { runIdOf } from "../../../exporters/openlineage/run-id.js";
 import type { FlowceptRecord } from "../../../lib/records/records.js";
 import { expectRejection } from "../../support/expect-rejection.js";
+import { CHILDREN } from "../../support/paths.js";
+
+const run = promisify(execFile);
 
 interface Seen {
   path: string;
@@ -104,24 +109,51 @@ describe("OpenLineage endpoint and live exporter", () => {
     expect(() => lineageEndpointUrl("http://u:p@h")).to.throw(LineageEndpointError, /api-key/);
   });
 
-  it("live: a running task sends START, its end COMPLETE; a batch offered again after a failure sends nothing twice", async () => {
-    let fail = false;
+  it("live: a running task sends START, its end COMPLETE; while the endpoint fails, records are taken at once, a flush does not wait, and the events follow in order once it is back", async () => {
+    let fail = true;
     const r = await receiver(() => (fail ? 500 : 201));
-    const e = new OpenLineageRecordExporter({ url: r.url, retries: 0, backoffMs: 1 });
+    const e = new OpenLineageRecordExporter({ url: r.url, retries: 0, backoffMs: 5 });
     try {
       expect((await exportOnce(e, [task({ status: "RUNNING" })])).code).to.equal(ExportResultCode.SUCCESS);
-      fail = true;
       const finished = [task({ status: "FINISHED", ended_at: 12, generated: { model: "/m/model.pt" } })];
-      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.FAILED);
+      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.SUCCESS);
+      await e.forceFlush();
+      expect(e.pending).to.equal(2);
+      expect(r.seen.length).to.be.greaterThan(0);
       fail = false;
+      while (e.pending > 0) await new Promise((w) => setTimeout(w, 20));
       expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.SUCCESS);
-      expect((await exportOnce(e, finished)).code).to.equal(ExportResultCode.SUCCESS);
-      const accepted = r.seen.filter((_, i) => i !== 1).map((s) => s.body.eventType);
+      await e.forceFlush();
+      const accepted = r.seen.slice(-2).map((s) => s.body.eventType);
       expect(accepted).to.deep.equal(["START", "COMPLETE"]);
-      expect(r.seen[2]!.body.outputs).to.deep.equal([{ namespace: "file", name: "/m/model.pt", facets: {} }]);
+      expect(r.seen.filter((s) => s.body.eventType === "COMPLETE")).to.have.length(1);
+      expect(r.seen.at(-1)!.body.outputs).to.deep.equal([{ namespace: "file", name: "/m/model.pt", facets: {} }]);
     } finally {
       await e.shutdown();
       await r.close();
+    }
+  });
+
+  it("live: an application whose endpoint refuses or never answers returns from its workflow and exits by itself, naming the events not sent", async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(tmpdir(), "flowcept-ol-"));
+    const silent = createServer(() => undefined); // takes requests, never answers
+    await new Promise<void>((w) => silent.listen(0, "127.0.0.1", w));
+    const refused = await receiver(() => 201);
+    await refused.close();
+    try {
+      for (const url of [refused.url, `http://127.0.0.1:${(silent.address() as { port: number }).port}`]) {
+        const store = join(dir, `${url.split(":").at(-1)}.jsonl`);
+        // Killed after a minute: an application kept alive by the exporter fails here.
+        const { stdout, stderr } = await run(process.execPath, [join(CHILDREN, "openlineage-live-app.js"), url, store], { timeout: 60_000, killSignal: "SIGKILL" });
+        expect(stdout, url).to.match(/^run returned after \d+ ms/);
+        expect(stderr, url).to.match(/\d+ OpenLineage events were not sent to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/lineage/);
+        expect(readFileSync(store, "utf8").trim().split("\n"), url).to.have.length(21 + 1);
+      }
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((w) => silent.close(w));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
