@@ -93,6 +93,10 @@ export class RecordPipeline implements RecordSink {
   /** Task spans started and not ended: recorded as interrupted when the process ends under them. */
   private readonly open = new Set<SpanData>();
   private queue: Queued[] = [];
+  /** Records handed to the exporter lanes so far. */
+  private routed = 0;
+  /** `routed` when a flush before exit last left records waiting; -1 when it left none. */
+  private routedWhenStuck = -1;
   private readonly unregisterExit: () => void;
   private rejected: RejectedRecordFile | undefined;
 
@@ -119,7 +123,7 @@ export class RecordPipeline implements RecordSink {
     this.localLanes = this.lanes.filter((l) => l.exporter.kind !== "database");
     addSink(this);
     this.unregisterExit = onProcessEnd({
-      beforeExit: () => this.forceFlush(5000),
+      beforeExit: () => this.flushBeforeExit(),
       flushSync: () => void this.flushSync(),
       exitSync: (reason) => {
         this.recordInterrupted(reason);
@@ -196,6 +200,7 @@ export class RecordPipeline implements RecordSink {
     if (record === undefined) return;
     if (published) publishRecord(record);
     const lanes = routed && isLocalOnly(record.workflow_id) ? this.localLanes : this.lanes;
+    this.routed++;
     for (let j = 0; j < lanes.length; j++) lanes[j]!.push(record);
   }
 
@@ -265,6 +270,18 @@ export class RecordPipeline implements RecordSink {
       await new Promise((r) => setTimeout(r, wait));
     }
     await Promise.all(this.lanes.map((l) => l.exporter.forceFlush().catch((err: unknown) => diag.error(`flowcept: forceFlush failed: ${errorMessage(err)}`))));
+  }
+
+  /**
+   * Node emits `beforeExit` again after any work a flush scheduled, so an
+   * exporter that keeps refusing would keep the process alive for ever: once
+   * a flush has left records waiting and no record came since, the process is
+   * let go (the exit flush names what is left).
+   */
+  private async flushBeforeExit(): Promise<void> {
+    if (this.queue.length === 0 && this.routed === this.routedWhenStuck) return;
+    await this.forceFlush(5000);
+    this.routedWhenStuck = this.pending > 0 ? this.routed : -1;
   }
 
   /** Records the tasks still running when the process ends, as ERROR with the reason in `stderr`. */

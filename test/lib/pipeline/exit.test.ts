@@ -33,6 +33,24 @@ function storePath(): string {
 describe("nothing lost at process end", function () {
   this.timeout(60_000);
 
+  it("a database exporter that refuses every batch (and has no synchronous path) does not keep the process alive; what it never took is named at exit", async () => {
+    const path = storePath();
+    const child = spawn(process.execPath, [new URL("../../children/refusing-exporter-app.js", import.meta.url).pathname, path], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    // Killed after 45 s: a process kept alive by its exporter fails here.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on("exit", (c, s) => r([c, s])));
+    clearTimeout(killer);
+    expect(signal, stderr).to.equal(null);
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.equal("run returned\n");
+    expect(stderr).to.match(/\d+ records could not be written at exit/);
+    expect(readBufferFile(path).filter((r) => r.activity_id === "step")).to.have.length(10);
+  });
+
   it("a program that calls start() and simply ends has all its records, workflow FINISHED", async () => {
     const path = storePath();
     const out = await runScenario("end", 20_000, path);
