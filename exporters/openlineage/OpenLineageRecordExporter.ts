@@ -56,6 +56,8 @@ export class OpenLineageRecordExporter implements RecordExporter {
   private retryTimer: NodeJS.Timeout | undefined;
   /** True from a failed attempt until an event is accepted again. */
   private failing = false;
+  /** Why the last attempt failed, for the log. */
+  private lastFailure = "";
   private dropped = 0;
   private stopped = false;
   private waiters: (() => void)[] = [];
@@ -137,9 +139,9 @@ export class OpenLineageRecordExporter implements RecordExporter {
   private async send(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
       try {
-        await this.endpoint!.send(this.queue[0], () => this.noteFailing());
+        await this.endpoint!.send(this.queue[0], (why) => this.noteFailing(why));
       } catch (err) {
-        this.noteFailing();
+        this.noteFailing(errorMessage(err));
         this.rounds.failed();
         const n = this.rounds.failures;
         if (n === 1 || n % 20 === 0) diag.error(`flowcept: OpenLineage events not accepted (${n}x), ${this.queue.length} waiting, retried later: ${errorMessage(err)}`);
@@ -158,8 +160,9 @@ export class OpenLineageRecordExporter implements RecordExporter {
     this.wake();
   }
 
-  private noteFailing(): void {
+  private noteFailing(why: string): void {
     this.failing = true;
+    this.lastFailure = why;
     this.wake();
   }
 
@@ -187,7 +190,7 @@ export class OpenLineageRecordExporter implements RecordExporter {
 
   private reportUnsent(when: string): void {
     if (this.endpoint === undefined || (this.queue.length === 0 && this.dropped === 0)) return;
-    diag.warn(`flowcept: ${this.queue.length + this.dropped} OpenLineage events were not sent to ${this.endpoint.describe()} when ${when}; the stores keep their records: flowcept-otel export --format openlineage --url ${this.endpoint.url.origin} sends them`);
+    diag.warn(`flowcept: ${this.queue.length + this.dropped} OpenLineage events were not sent to ${this.endpoint.describe()} when ${when}${this.failing ? ` (last failure: ${this.lastFailure})` : ""}; the stores keep their records: flowcept-otel export --format openlineage --url ${this.endpoint.url.origin} sends them`);
   }
 }
 
