@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { run as adapters } from "./adapters.js";
 import { run as capture } from "./capture.js";
+import { run as compare } from "./compare.js";
 import { run as instrumentations } from "./instrumentations.js";
 import { run as lineage } from "./lineage.js";
 import { run as mongo } from "./mongo.js";
@@ -15,7 +16,7 @@ import { run as otel } from "./otel.js";
 import { run as store } from "./store.js";
 import { run as telemetry } from "./telemetry.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, telemetry, adapters, instrumentations, mongo, otel, lineage, store };
+const suites: Record<string, () => Promise<void>> = { capture, compare, telemetry, adapters, instrumentations, mongo, otel, lineage, store };
 
 const args = process.argv.slice(2);
 const inProcess = args[0] === "--in-process";

@@ -1,85 +1,209 @@
 /**
  * One record as one JSON line, faster than `JSON.stringify` on the hot
- * path: pre-serialised values ({@link RawJson}) are spliced in as they are,
+ * path. Each field name known to the record schema has a prebuilt `"name":`
+ * and a way of writing its value; values that repeat from one record to the
+ * next (ids, names, statuses, the second of a time) reuse the text written
+ * last. Pre-serialised values ({@link RawJson}) are spliced in as they are,
  * time fields are written at microsecond precision without float-to-string
- * conversion, and the JSON text of strings that repeat across records (ids,
- * names, statuses) is cached.
+ * conversion, and small flat objects (`used`, `generated` of a call) and
+ * plain ASCII strings are written without calling into `JSON.stringify`.
+ * Anything else goes to `JSON.stringify`, so the output is always the same
+ * JSON (up to the microsecond rounding of times).
  */
-import { TIME_FIELDS as TIME_FIELD_NAMES } from "../../lib/records/records.js";
+import { TIME_FIELDS } from "../../lib/records/records.js";
 import { RawJson } from "../../lib/records/RawJson.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 
-const TIME_FIELDS = new Set(TIME_FIELD_NAMES);
-/** Fields whose values repeat across many records. */
-const REPEATED = new Set(["type", "workflow_id", "campaign_id", "activity_id", "status", "hostname", "subtype", "group_id", "agent_id", "adapter_id"]);
-const keyJson = new Map<string, string>();
-const valueJson = new Map<string, string>();
-
-function cachedKey(k: string): string {
-  let j = keyJson.get(k);
-  if (j === undefined) {
-    j = `${JSON.stringify(k)}:`;
-    if (keyJson.size > 4096) keyJson.clear();
-    keyJson.set(k, j);
-  }
-  return j;
+const enum Kind {
+  Plain,
+  Repeated,
+  Time,
 }
 
-function cachedString(v: string): string {
-  let j = valueJson.get(v);
-  if (j === undefined) {
-    j = JSON.stringify(v);
-    if (valueJson.size > 4096) valueJson.clear();
-    valueJson.set(v, j);
+/**
+ * A field name: its JSON prefixes (first in the object, or after a comma),
+ * how its value is written, and for repeated and time fields the last value
+ * with its whole text, so that a repeat is one piece of string.
+ */
+interface Field {
+  readonly first: string;
+  readonly rest: string;
+  readonly kind: Kind;
+  last: unknown;
+  lastFirst: string;
+  lastRest: string;
+}
+
+/** Fields whose values repeat across many records. */
+const REPEATED = ["type", "workflow_id", "campaign_id", "activity_id", "status", "hostname", "subtype", "group_id", "agent_id", "adapter_id", "parent_task_id"];
+const MAX_FIELDS = 4096;
+const fields = new Map<string, Field>();
+
+function newField(k: string, kind: Kind): Field {
+  const first = `${quote(k)}:`;
+  return { first, rest: `,${first}`, kind, last: undefined, lastFirst: "", lastRest: "" };
+}
+for (const k of REPEATED) fields.set(k, newField(k, Kind.Repeated));
+for (const k of TIME_FIELDS) fields.set(k, newField(k, Kind.Time));
+const schemaFields = fields.size;
+
+/** The field of name `k` (names outside the schema are kept up to a bound). */
+function fieldOf(k: string): Field {
+  let f = fields.get(k);
+  if (f === undefined) {
+    if (fields.size >= MAX_FIELDS + schemaFields) {
+      for (const name of fields.keys()) if (!REPEATED.includes(name) && !TIME_FIELDS.includes(name)) fields.delete(name);
+    }
+    f = newField(k, Kind.Plain);
+    fields.set(k, f);
   }
-  return j;
+  return f;
+}
+
+/** The field names of the last record, in order: records of one shape skip the look-ups. */
+const shapeKeys: string[] = [];
+const shapeFields: Field[] = [];
+
+/** A JSON string literal: printable ASCII without quotes or backslashes is written as is. */
+export function quote(s: string): string {
+  const n = s.length;
+  if (n > 256) return JSON.stringify(s);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 function pad6(n: number): string {
   return n >= 100000 ? `${n}` : n >= 10000 ? `0${n}` : n >= 1000 ? `00${n}` : n >= 100 ? `000${n}` : n >= 10 ? `0000${n}` : `00000${n}`;
 }
 
+let lastSec = NaN;
+let lastSecText = "";
+/** A record's `utc_timestamp` is mostly its `ended_at`: the last time written is kept. */
+let lastTime = NaN;
+let lastTimeText = "";
+
 /** Seconds since the epoch at microsecond precision (a double holds no more at this magnitude). */
 export function formatTime(t: number): string {
-  if (!Number.isFinite(t)) return "null";
+  if (t === lastTime) return lastTimeText;
+  if (!(t >= 0 && t < 4e9)) {
+    // Outside the epoch seconds of real clocks (where whole microseconds fit a double): the rounded number as JSON writes it.
+    if (!Number.isFinite(t)) return "null";
+    const r = Math.round(t * 1e6) / 1e6;
+    return Number.isFinite(r) ? `${r + 0}` : `${t}`;
+  }
   const us = Math.round(t * 1e6);
   const sec = Math.floor(us / 1e6);
   const frac = us - sec * 1e6;
-  return frac === 0 ? `${sec}` : `${sec}.${pad6(frac)}`;
+  if (sec !== lastSec) {
+    lastSec = sec;
+    lastSecText = `${sec}`;
+  }
+  lastTime = t;
+  lastTimeText = frac === 0 ? lastSecText : `${lastSecText}.${pad6(frac)}`;
+  return lastTimeText;
 }
 
-/** The JSON text of a record (no newline). Equivalent to `JSON.stringify(record)` up to microsecond time rounding. */
-export function recordToJson(rec: FlowceptRecord): string {
+function numberJson(v: number): string {
+  return Number.isFinite(v) ? `${v}` : "null";
+}
+
+/** A flat object of numbers, booleans, nulls and short plain strings, else undefined (written by `JSON.stringify`). */
+function flatObject(o: object): string | undefined {
+  if (Object.getPrototypeOf(o) !== Object.prototype) return undefined;
   let out = "{";
   let sep = "";
-  for (const k in rec) {
-    const v = rec[k];
+  let n = 0;
+  for (const k in o) {
+    if (++n > 16) return undefined;
+    const v = (o as Record<string, unknown>)[k];
     let j: string;
     switch (typeof v) {
-      case "string":
-        j = REPEATED.has(k) ? cachedString(v) : JSON.stringify(v);
-        break;
       case "number":
-        j = TIME_FIELDS.has(k) ? formatTime(v) : Number.isFinite(v) ? `${v}` : "null";
+        j = numberJson(v);
+        break;
+      case "string":
+        j = quote(v);
         break;
       case "boolean":
         j = v ? "true" : "false";
         break;
       case "undefined":
-      case "function":
-      case "symbol":
         continue;
       default:
-        if (v === null) j = "null";
-        else if (v instanceof RawJson) j = v.text;
-        else {
-          const s = JSON.stringify(v) as string | undefined;
-          if (s === undefined) continue;
-          j = s;
-        }
+        if (v !== null) return undefined;
+        j = "null";
     }
-    out += sep + cachedKey(k) + j;
+    out += `${sep}${fieldOf(k).first}${j}`;
     sep = ",";
   }
-  return out + "}";
+  return `${out}}`;
+}
+
+function objectJson(v: object): string | undefined {
+  if (v instanceof RawJson) return v.text;
+  if (typeof (v as { toJSON?: unknown }).toJSON !== "function" && !Array.isArray(v)) {
+    const flat = flatObject(v);
+    if (flat !== undefined) return flat;
+  }
+  return JSON.stringify(v) as string | undefined;
+}
+
+/** The JSON text of a value outside the repeated and time fields, or undefined when JSON leaves it out. */
+function valueJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return quote(v);
+    case "number":
+      return numberJson(v);
+    case "boolean":
+      return v ? "true" : "false";
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined;
+    case "bigint":
+      return JSON.stringify(v); // throws, as JSON.stringify of the record would
+    default:
+      return v === null ? "null" : objectJson(v as object);
+  }
+}
+
+/** The text of field `f` with value `v` (comma first unless `first`), or undefined when JSON leaves it out. */
+function pieceOf(f: Field, v: unknown, first: boolean): string | undefined {
+  if (f.kind !== Kind.Plain && (typeof v === "string" ? f.kind === Kind.Repeated : typeof v === "number" && f.kind === Kind.Time)) {
+    if (v !== f.last) {
+      const j = typeof v === "string" ? quote(v) : formatTime(v as number);
+      f.last = v;
+      f.lastFirst = f.first + j;
+      f.lastRest = f.rest + j;
+    }
+    return first ? f.lastFirst : f.lastRest;
+  }
+  const j = valueJson(v);
+  if (j === undefined) return undefined;
+  return first ? f.first + j : f.rest + j;
+}
+
+/** The JSON text of a record (no newline). Equivalent to `JSON.stringify(record)` up to microsecond time rounding. */
+export function recordToJson(rec: FlowceptRecord): string {
+  let out = "{";
+  let first = true;
+  let i = 0;
+  for (const k in rec) {
+    let f = shapeFields[i];
+    if (f === undefined || shapeKeys[i] !== k) {
+      f = fieldOf(k);
+      shapeKeys[i] = k;
+      shapeFields[i] = f;
+    }
+    i++;
+    const piece = pieceOf(f, rec[k], first);
+    if (piece === undefined) continue;
+    out += piece;
+    first = false;
+  }
+  return `${out}}`;
 }

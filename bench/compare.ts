@@ -1,0 +1,255 @@
+/**
+ * `npm run bench -- compare`: the capture styles against their targets, in
+ * one run. Rows: a plain call, a bare OTel SDK span, the same span with two
+ * JSON attributes, each capture style with the JSONL store and without an
+ * exporter, and Python Flowcept 1.0.3 for the same four styles (its calls
+ * alone, and with its JSONL dump at stop). Every capture batch is one
+ * workflow, timed from the first call to the end of `stop()`, when the
+ * records are durable in the store — the same for Python Flowcept. CPU time
+ * of the process, medians of interleaved rounds.
+ *
+ * Python Flowcept is run from the integration peers' virtual environment
+ * (test/integration/peers/build-peers.sh), or the one FLOWCEPT_OTEL_FLOWCEPT
+ * names; without it its rows are skipped with the reason.
+ */
+import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { configure, Flowcept, FlowceptLightweightLoop, FlowceptLoop, flowceptTask, lightweightFlowceptTask, registerFlowcept, resetSettings } from "../lib/index.js";
+import { cpuNs, fmtNs, heading, median, table, timeOps } from "./stats.js";
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const STYLES = ["flowceptTask", "lightweightFlowceptTask", "FlowceptLoop", "FlowceptLightweightLoop"] as const;
+type Style = (typeof STYLES)[number];
+/** Per call or iteration, end to end with the store: absolute targets, or a multiple of the bare span with two JSON attributes. */
+const TARGETS: Record<Style, { ns?: number; timesBareJson?: number }> = {
+  flowceptTask: { timesBareJson: 2 },
+  lightweightFlowceptTask: { ns: 1000 },
+  FlowceptLoop: { timesBareJson: 2 },
+  FlowceptLightweightLoop: { ns: 600 },
+};
+
+const noopProcessor: SpanProcessor = { onStart() {}, onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+
+let sink = 0;
+
+function styleBody(style: Style, n: number): () => void {
+  switch (style) {
+    case "flowceptTask": {
+      const task = flowceptTask(function addOne(x: number) {
+        return x + 1;
+      });
+      return () => {
+        for (let i = 0; i < n; i++) sink += task(i);
+      };
+    }
+    case "lightweightFlowceptTask": {
+      const light = lightweightFlowceptTask(function addOneLight(x: number) {
+        return x + 1;
+      });
+      return () => {
+        for (let i = 0; i < n; i++) sink += light(i);
+      };
+    }
+    case "FlowceptLoop":
+      return () => {
+        const loop = new FlowceptLoop(n, { loopName: "l", itemName: "i" });
+        for (const i of loop) loop.endIter({ v: i });
+      };
+    case "FlowceptLightweightLoop":
+      return () => {
+        const loop = new FlowceptLightweightLoop(n, { loopName: "ll", itemName: "i" });
+        for (const i of loop) loop.endIter({ v: i });
+      };
+  }
+}
+
+/** ns per call of one workflow of `CALLS` calls, up to the end of its stop(). */
+async function timeWorkflow(style: Style): Promise<number> {
+  const body = styleBody(style, CALLS);
+  const t0 = process.cpuUsage();
+  await Flowcept.run({ workflowName: `bench-${style}` }, body);
+  return cpuNs(t0) / CALLS;
+}
+
+function baselines(): Record<string, () => number> {
+  const tracer = new BasicTracerProvider({ spanProcessors: [noopProcessor] }).getTracer("bench");
+  const plain = (x: number) => x + 1;
+  return {
+    "plain function call": () => timeOps(CALLS, (i) => (sink += plain(i))),
+    "bare OTel span": () =>
+      timeOps(CALLS, (i) => {
+        const s = tracer.startSpan("addOne");
+        sink += plain(i);
+        s.end();
+      }),
+    "bare OTel span + two JSON attributes": () =>
+      timeOps(CALLS, (i) => {
+        const s = tracer.startSpan("addOne", { attributes: { "flowcept.used": JSON.stringify({ x: i }) } });
+        const r = plain(i);
+        s.setAttribute("flowcept.generated", JSON.stringify({ arg_0: r }));
+        s.end();
+        sink += r;
+      }),
+  };
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+interface NodeResults {
+  base: Map<string, number[]>;
+  store: Map<Style, number[]>;
+  none: Map<Style, number[]>;
+  bytes: Map<Style, number>;
+}
+
+async function measureNode(dir: string): Promise<NodeResults> {
+  const base = new Map<string, number[]>();
+  const store = new Map<Style, number[]>(STYLES.map((s) => [s, []]));
+  const none = new Map<Style, number[]>(STYLES.map((s) => [s, []]));
+  const bytes = new Map<Style, number>();
+  const storePath = join(dir, "store.jsonl");
+  configure({ project: { dump_buffer: { path: storePath } } });
+  const b = baselines();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, run] of Object.entries(b)) {
+      if (!base.has(name)) base.set(name, []);
+      base.get(name)!.push(run());
+    }
+    const noExporter = registerFlowcept({ processor: { exporters: [] } });
+    for (const s of STYLES) none.get(s)!.push(await timeWorkflow(s));
+    await noExporter.shutdown();
+    const withStore = registerFlowcept();
+    for (const s of STYLES) {
+      const before = fileSize(storePath);
+      store.get(s)!.push(await timeWorkflow(s));
+      bytes.set(s, (fileSize(storePath) - before) / CALLS);
+    }
+    await withStore.shutdown();
+    rmSync(storePath, { force: true });
+  }
+  resetSettings();
+  return { base, store, none, bytes };
+}
+
+/** The Python of the peers' Flowcept virtual environment, or why there is none. */
+function findPython(): { python: string } | { missing: string } {
+  const override = process.env.FLOWCEPT_OTEL_FLOWCEPT;
+  if (override) return existsSync(override) ? { python: override } : { missing: `FLOWCEPT_OTEL_FLOWCEPT=${override} does not exist` };
+  const cache = process.env.FLOWCEPT_OTEL_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "flowcept-otel");
+  const manifest = join(cache, "peers.json");
+  if (existsSync(manifest)) {
+    const entry = (JSON.parse(readFileSync(manifest, "utf8")) as { flowcept?: { program?: string; error?: string } }).flowcept;
+    if (entry?.program && existsSync(entry.program)) return { python: entry.program };
+    if (entry?.error) return { missing: entry.error };
+  }
+  return { missing: "Python Flowcept is not installed (run: bash test/integration/peers/build-peers.sh flowcept)" };
+}
+
+interface PythonResults {
+  calls: Map<Style, number[]>;
+  withDump: Map<Style, number[]>;
+  bytes: number;
+}
+
+function measurePython(python: string, dir: string): PythonResults {
+  const buffer = join(dir, "python-buffer.jsonl");
+  const settings = join(dir, "settings.yaml");
+  writeFileSync(
+    settings,
+    [
+      "project:",
+      "  db_flush_mode: offline",
+      "  enrich_messages: false",
+      "  dump_buffer:",
+      "    enabled: true",
+      `    path: ${JSON.stringify(buffer)}`,
+      "mq:",
+      "  enabled: false",
+      "kv_db:",
+      "  enabled: false",
+      "databases:",
+      "  mongodb:",
+      "    enabled: false",
+      "  lmdb:",
+      "    enabled: false",
+      "telemetry_capture:",
+      "log:",
+      "  log_file_level: disable",
+      "  log_stream_level: disable",
+      "",
+    ].join("\n"),
+  );
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "python", "flowcept_capture.py");
+  const out = execFileSync(python, [script, String(CALLS), String(ROUNDS)], {
+    cwd: dir,
+    env: { ...process.env, HOME: dir, FLOWCEPT_SETTINGS_PATH: settings },
+    encoding: "utf8",
+    maxBuffer: 16 * 2 ** 20,
+    timeout: 30 * 60_000,
+  });
+  const parsed = JSON.parse(out.trim().split("\n").pop()!) as Record<Style, [number, number][]>;
+  // The buffer holds the last workflow (its dump overwrites the file): lightweight loop iterations.
+  const text = existsSync(buffer) ? readFileSync(buffer, "utf8") : "";
+  const lines = text.split("\n").filter(Boolean);
+  const tasks = lines.filter((l) => l.includes('"task_id"'));
+  const bytes = tasks.length ? tasks.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) / tasks.length : NaN;
+  return {
+    calls: new Map(STYLES.map((s) => [s, parsed[s].map((p) => p[0])])),
+    withDump: new Map(STYLES.map((s) => [s, parsed[s].map((p) => p[1])])),
+    bytes,
+  };
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "flowcept-compare-"));
+  try {
+    const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+    heading(`capture styles against their targets: ${CALLS.toLocaleString("en-US")} calls per batch, CPU time, median of ${ROUNDS} interleaved rounds (load average ${load})`);
+    const node = await measureNode(dir);
+    const found = findPython();
+    let py: PythonResults | undefined;
+    let pyNote = "";
+    if ("python" in found) {
+      try {
+        py = measurePython(found.python, dir);
+      } catch (err) {
+        pyNote = `Python Flowcept rows skipped: it failed: ${(err as Error).message.split("\n")[0]}`;
+      }
+    } else pyNote = `Python Flowcept rows skipped: ${found.missing}`;
+
+    const m = (xs: number[] | undefined) => (xs && xs.length ? median(xs) : NaN);
+    const bareJson = m(node.base.get("bare OTel span + two JSON attributes"));
+    const rows = [["per call / iteration", "flowcept-otel, JSONL store", "flowcept-otel, no exporter", "Python Flowcept, calls", "Python Flowcept, with dump", "bytes/record"]];
+    for (const [name, xs] of node.base) rows.push([name, fmtNs(m(xs)), "", "", "", ""]);
+    for (const s of STYLES) {
+      rows.push([s, fmtNs(m(node.store.get(s))), fmtNs(m(node.none.get(s))), py ? fmtNs(m(py.calls.get(s))) : "-", py ? fmtNs(m(py.withDump.get(s))) : "-", node.bytes.get(s)!.toFixed(0)]);
+    }
+    process.stdout.write(`${table(rows)}\n`);
+    if (py) process.stdout.write(`Python Flowcept's bytes per task record (its lightweight loop's dump): ${py.bytes.toFixed(0)}\n`);
+    if (pyNote) process.stdout.write(`${pyNote}\n`);
+
+    heading("targets (with the JSONL store, records durable at stop())");
+    const t = [["style", "measured", "target", "met", "vs bare span+JSON", "vs Python Flowcept (calls only)"]];
+    for (const s of STYLES) {
+      const v = m(node.store.get(s));
+      const goal = TARGETS[s];
+      const limit = goal.ns ?? goal.timesBareJson! * bareJson;
+      const pyV = py ? m(py.calls.get(s)) : NaN;
+      const met = v <= limit && (Number.isNaN(pyV) || v < pyV);
+      t.push([s, fmtNs(v), goal.ns ? `≤ ${fmtNs(goal.ns)}` : `≤ ${goal.timesBareJson}× bare span+JSON (${fmtNs(limit)})`, met ? "yes" : "NO", `${(v / bareJson).toFixed(2)}×`, Number.isNaN(pyV) ? "-" : `${(v / pyV).toFixed(2)}×`]);
+    }
+    process.stdout.write(`${table(t)}\n`);
+    process.stdout.write(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+    if (sink === 42) process.stdout.write("");
+  } finally {
+    resetSettings();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
