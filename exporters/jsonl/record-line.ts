@@ -14,6 +14,14 @@ import { TIME_FIELDS } from "../../lib/records/records.js";
 import { RawJson } from "../../lib/records/RawJson.js";
 import type { FlowceptRecord } from "../../lib/records/records.js";
 
+/** A character JSON escapes (or one outside printable ASCII, left to `JSON.stringify`). */
+const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/** A JSON string literal: printable ASCII without quotes or backslashes is written as is. */
+export function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 const enum Kind {
   Plain,
   Repeated,
@@ -63,17 +71,6 @@ function fieldOf(k: string): Field {
 /** The field names of the last record, in order: records of one shape skip the look-ups. */
 const shapeKeys: string[] = [];
 const shapeFields: Field[] = [];
-
-/** A JSON string literal: printable ASCII without quotes or backslashes is written as is. */
-export function quote(s: string): string {
-  const n = s.length;
-  if (n > 256) return JSON.stringify(s);
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
 
 function pad6(n: number): string {
   return n >= 100000 ? `${n}` : n >= 10000 ? `0${n}` : n >= 1000 ? `00${n}` : n >= 100 ? `000${n}` : n >= 10 ? `0000${n}` : `00000${n}`;

@@ -9,22 +9,21 @@
  */
 import { createHash, randomFillSync, randomUUID } from "node:crypto";
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const pool = Buffer.allocUnsafe(8192);
-let pos = pool.length;
+const POOL_BYTES = 8192;
+/** Random bytes as hex digits, refilled when used up: an id is a slice of it (no per-id formatting). */
+let hexPool = "";
+let pos = 0;
 
 function refill(): void {
-  randomFillSync(pool);
+  hexPool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES)).toString("hex");
   pos = 0;
 }
 
 /** 16 random hex digits (a valid, non-zero OTel span id). */
 export function randomSpanId(): string {
-  if (pos + 8 > pool.length) refill();
-  const p = pool;
-  let i = pos;
-  pos += 8;
-  const s = HEX[p[i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]! + HEX[p[++i]!]!;
+  if (pos + 16 > hexPool.length) refill();
+  const s = hexPool.slice(pos, pos + 16);
+  pos += 16;
   return s === "0000000000000000" ? randomSpanId() : s;
 }
 
