@@ -9,6 +9,7 @@ import { RejectedRecordFile } from "../../lib/records/RejectedRecordFile.js";
 import type { SpillFile } from "../../lib/records/SpillFile.js";
 import { materializeRecord } from "../../lib/records/materialize-record.js";
 import { getSettingsSafe } from "../../lib/settings/settings-loader.js";
+import type { FlowceptSettings } from "../../lib/settings/settings.js";
 import { errorMessage } from "../../lib/util/error-message.js";
 import { AppendError, appendToFile, closeFile } from "./file-appender.js";
 import { appendSpillToStore, createStoreSpill, localSpillRoots, removeIfEmpty, replayLocalSpill } from "./local-spill.js";
@@ -48,18 +49,32 @@ interface Outage {
   delay: number;
 }
 
-/** The bytes of `text` past the last whole line among its first `written` bytes. */
-function unwritten(text: string, written: number): string {
-  if (written <= 0) return text;
-  const buf = Buffer.from(text, "utf8");
-  const cut = buf.lastIndexOf(10, written - 1);
-  return cut === -1 ? text : buf.toString("utf8", cut + 1);
+/** The lines of `data` past the last whole line among its first `written` bytes. */
+function unwritten(data: Buffer, written: number): Buffer {
+  if (written <= 0) return data;
+  const cut = data.lastIndexOf(10, written - 1);
+  return cut === -1 ? data : data.subarray(cut + 1);
 }
 
-function countLines(text: string): number {
+function countLines(data: Buffer): number {
   let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/**
+ * Where a batch's lines are encoded, reused from batch to batch: each line
+ * goes straight into it as UTF-8 and the batch is one write, with no string
+ * of the whole batch. Taken (set to undefined) while a batch is in it.
+ */
+let lineBuffer: Buffer | undefined;
+
+/** `buf`, or a copy of its first `used` bytes in a bigger one, with room for `need` more bytes. */
+function room(buf: Buffer, used: number, need: number): Buffer {
+  if (used + need <= buf.length) return buf;
+  const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + need));
+  buf.copy(bigger, 0, 0, used);
+  return bigger;
 }
 
 /**
@@ -82,6 +97,7 @@ export class JsonlRecordExporter implements RecordExporter {
   private readonly paths = new Set<string>();
   private readonly outages = new Map<string, Outage>();
   private rejected: RejectedRecordFile | undefined;
+  private resolved: { settings: FlowceptSettings; base: string; perProcess: boolean; cwd: string; path: string } | undefined;
 
   constructor(options: JsonlRecordExporterOptions = {}) {
     this.fixedPath = options.path === undefined ? undefined : resolve(options.path);
@@ -105,8 +121,7 @@ export class JsonlRecordExporter implements RecordExporter {
     const perWorkflow = this.fixedPath === undefined && db.append_workflow_id_to_path;
     const deletePrevious = db.delete_previous_file && this.fixedPath === undefined;
     if (!perWorkflow) {
-      const path = this.fixedPath ?? bufferFilePath(settings, undefined, PROCESS_SUFFIX);
-      this.write(path, records, deletePrevious);
+      this.write(this.fixedPath ?? this.storePath(settings), records, deletePrevious);
       return;
     }
     const groups = new Map<string, FlowceptRecord[]>();
@@ -128,22 +143,45 @@ export class JsonlRecordExporter implements RecordExporter {
     if (failure !== undefined) throw failure;
   }
 
-  private write(path: string, records: FlowceptRecord[], deletePrevious: boolean): void {
-    let text = "";
-    for (let i = 0; i < records.length; i++) {
-      try {
-        text += recordToJson(records[i]!) + "\n";
-      } catch (err) {
-        this.reject(records[i]!, `not serialisable as JSON: ${errorMessage(err)}`);
-      }
+  /** The store file of `settings`, resolved again only when they (or the working folder a relative path is in) change. */
+  private storePath(settings: FlowceptSettings): string {
+    const db = settings.project.dump_buffer;
+    const cwd = process.cwd();
+    const r = this.resolved;
+    if (r === undefined || r.settings !== settings || r.base !== db.path || r.perProcess !== db.append_id_to_path || r.cwd !== cwd) {
+      this.resolved = { settings, base: db.path, perProcess: db.append_id_to_path, cwd, path: bufferFilePath(settings, undefined, PROCESS_SUFFIX) };
     }
-    if (!text) return;
-    // Only the process that records a workflow (it writes the workflow record) may empty the file.
-    const truncate = deletePrevious && !this.paths.has(path) && records.some((r) => r.type === "workflow");
-    this.append(path, text, truncate);
+    return this.resolved!.path;
   }
 
-  private append(path: string, text: string, truncate: boolean): void {
+  private write(path: string, records: FlowceptRecord[], deletePrevious: boolean): void {
+    let buf = lineBuffer ?? Buffer.allocUnsafe(256 * 1024);
+    lineBuffer = undefined;
+    try {
+      let used = 0;
+      for (let i = 0; i < records.length; i++) {
+        let line: string;
+        try {
+          line = recordToJson(records[i]!);
+        } catch (err) {
+          this.reject(records[i]!, `not serialisable as JSON: ${errorMessage(err)}`);
+          continue;
+        }
+        buf = room(buf, used, line.length * 3 + 1);
+        used += buf.write(line, used);
+        buf[used++] = 10;
+      }
+      if (used === 0) return;
+      // Only the process that records a workflow (it writes the workflow record) may empty the file.
+      const truncate = deletePrevious && !this.paths.has(path) && records.some((r) => r.type === "workflow");
+      this.append(path, buf.subarray(0, used), truncate);
+    } finally {
+      // A batch far above the usual size does not keep its buffer.
+      if (buf.length <= 4 * 1024 * 1024) lineBuffer = buf;
+    }
+  }
+
+  private append(path: string, text: Buffer, truncate: boolean): void {
     const outage = this.outages.get(path);
     if (outage && Date.now() < outage.retryAt) {
       this.spill(outage, text);
@@ -194,9 +232,9 @@ export class JsonlRecordExporter implements RecordExporter {
     return outage;
   }
 
-  private spill(outage: Outage, text: string): void {
-    if (!text) return;
-    outage.spill.appendText(text);
+  private spill(outage: Outage, text: Buffer): void {
+    if (text.length === 0) return;
+    outage.spill.appendText(text.toString("utf8"));
     outage.records += countLines(text);
   }
 

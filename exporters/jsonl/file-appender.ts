@@ -22,6 +22,7 @@ interface OpenFile {
 }
 
 const files = new Map<string, OpenFile>();
+const NEWLINE = Buffer.from("\n");
 const openedOnce = new Set<string>();
 let exitHook = false;
 
@@ -91,7 +92,7 @@ function openFile(path: string, truncateFirst: boolean): OpenFile {
  * `writer-registry.ts`). Throws an {@link AppendError} telling how many bytes
  * of `text` were written before the failure.
  */
-export function appendToFile(path: string, text: string, truncateFirst = false): void {
+export function appendToFile(path: string, text: string | Uint8Array, truncateFirst = false): void {
   let f = files.get(path);
   if (f !== undefined && fstatSync(f.fd).nlink === 0) {
     diag.warn(`flowcept: ${path} was removed while open; writing a new file`);
@@ -101,18 +102,14 @@ export function appendToFile(path: string, text: string, truncateFirst = false):
   f ??= openFile(path, truncateFirst);
   files.set(path, f);
   const lead = f.needsNewline ? 1 : 0;
-  const data = lead ? `\n${text}` : text;
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  const data = lead ? Buffer.concat([NEWLINE, bytes]) : bytes;
   let done = 0;
   try {
-    done = writeSync(f.fd, data);
     // A short write (full disk, quota) resumes from the bytes written.
-    const total = lead + Buffer.byteLength(text);
-    if (done < total) {
-      const buf = Buffer.from(data, "utf8");
-      while (done < buf.length) done += writeSync(f.fd, buf, done, buf.length - done);
-    }
+    while (done < data.length) done += writeSync(f.fd, data, done, data.length - done);
   } catch (err) {
-    if (done > 0) f.needsNewline = Buffer.from(data, "utf8")[done - 1] !== 10;
+    if (done > 0) f.needsNewline = data[done - 1] !== 10;
     throw new AppendError(path, Math.max(0, done - lead), codeOf(err), err);
   }
   f.needsNewline = false;

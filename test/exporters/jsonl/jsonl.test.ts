@@ -95,6 +95,45 @@ describe("JsonlRecordExporter (local store)", () => {
     expect(readBufferFile(fresh).map((r) => r.task_id ?? r.workflow_id)).to.deep.equal(["wf-new", "n0", "m0"]);
   });
 
+  it("writes where the settings say at each write: a changed path, or a relative path after the working folder changed", () => {
+    const exp = new JsonlRecordExporter();
+    configure({ project: { dump_buffer: { path: join(dir, "first.jsonl") } } });
+    exp.exportSync!(records("f", 2));
+    configure({ project: { dump_buffer: { path: join(dir, "second.jsonl") } } });
+    exp.exportSync!(records("s", 1));
+    expect(readBufferFile(join(dir, "first.jsonl")).map((r) => r.task_id)).to.deep.equal(["f0", "f1"]);
+    expect(readBufferFile(join(dir, "second.jsonl")).map((r) => r.task_id)).to.deep.equal(["s0"]);
+    const script = `
+      import { JsonlRecordExporter } from ${JSON.stringify(new URL("../../../exporters/jsonl/JsonlRecordExporter.js", import.meta.url).href)};
+      import { configure } from ${JSON.stringify(new URL("../../../lib/settings/settings-loader.js", import.meta.url).href)};
+      import { mkdirSync } from "node:fs";
+      configure({ project: { dump_buffer: { path: "rel.jsonl" } } });
+      const e = new JsonlRecordExporter();
+      process.chdir(process.argv[1]);
+      e.exportSync([{ type: "task", task_id: "one" }]);
+      mkdirSync("sub");
+      process.chdir("sub");
+      e.exportSync([{ type: "task", task_id: "two" }]);
+    `;
+    return run(process.execPath, ["--input-type=module", "-e", script, dir]).then(() => {
+      expect(readBufferFile(join(dir, "rel.jsonl")).map((r) => r.task_id)).to.deep.equal(["one"]);
+      expect(readBufferFile(join(dir, "sub", "rel.jsonl")).map((r) => r.task_id)).to.deep.equal(["two"]);
+    });
+  });
+
+  it("writes batches larger than its line buffer and text outside ASCII byte for byte", () => {
+    const path = join(dir, "big.jsonl");
+    const exp = new JsonlRecordExporter({ path });
+    const big = "é✓😀\u2028\"\\".repeat(100_000); // ~1 MB of UTF-8 in one line
+    const batch: FlowceptRecord[] = [{ type: "task", task_id: "big", used: { big } }, ...records("after", 300), { type: "task", task_id: "ünï", used: { s: "naïve" } }];
+    exp.exportSync!(batch);
+    exp.exportSync!(records("next", 2));
+    const back = readBufferFile(path);
+    expect(back.map((r) => r.task_id)).to.deep.equal(["big", ...records("after", 300).map((r) => r.task_id), "ünï", "next0", "next1"]);
+    expect((back[0]!.used as { big: string }).big).to.equal(big);
+    expect(readFileSync(path).length).to.equal(Buffer.byteLength(batch.concat(records("next", 2)).map((r) => JSON.stringify(r) + "\n").join("")));
+  });
+
   it("keeps history across runs by default", () => {
     const path = join(dir, "history.jsonl");
     writeFileSync(path, `${JSON.stringify({ type: "task", task_id: "run1" })}\n`);
