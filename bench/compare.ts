@@ -138,6 +138,48 @@ async function measureNode(dir: string): Promise<NodeResults> {
   return { base, store, none, bytes };
 }
 
+const THROUGHPUT_TASKS = Number(process.env.BENCH_THROUGHPUT_TASKS ?? 1_000_000);
+
+function countLines(path: string): number {
+  const buf = readFileSync(path);
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Records per second into the JSONL store, CPU time of the process, with RSS at each quarter of the run. */
+async function throughput(dir: string): Promise<void> {
+  heading(`throughput into the JSONL store: ${THROUGHPUT_TASKS.toLocaleString("en-US")} tasks in one workflow, up to the end of stop() (records/s of CPU time and of wall time; RSS at each quarter, the heap still live after a full collection at the end)`);
+  const rows = [["path", "records/s (CPU)", "records/s (wall)", "records on disk", "lost", "RSS at 25/50/75/100 %", "live heap after"]];
+  for (const style of ["lightweightFlowceptTask", "flowceptTask"] as const) {
+    const file = join(dir, `throughput-${style}.jsonl`);
+    configure({ project: { dump_buffer: { path: file } } });
+    const reg = registerFlowcept();
+    const fn = style === "flowceptTask" ? flowceptTask(function addOne(x: number) { return x + 1; }) : lightweightFlowceptTask(function addOneLight(x: number) { return x + 1; });
+    if (global.gc) global.gc();
+    const rss: string[] = [];
+    const quarter = Math.floor(THROUGHPUT_TASKS / 4);
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    await Flowcept.run({ workflowName: `throughput-${style}` }, () => {
+      for (let i = 1; i <= THROUGHPUT_TASKS; i++) {
+        sink += fn(i);
+        if (i % quarter === 0) rss.push(`${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
+      }
+    });
+    const cpu = cpuNs(c0) / 1e9;
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    await reg.shutdown();
+    if (global.gc) global.gc();
+    const live = `${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
+    const tasks = countLines(file) - 2; // the workflow's start and end messages
+    rows.push([style, Math.round(THROUGHPUT_TASKS / cpu).toLocaleString("en-US"), Math.round(THROUGHPUT_TASKS / wall).toLocaleString("en-US"), tasks.toLocaleString("en-US"), String(THROUGHPUT_TASKS - tasks), `${rss.join(" / ")} MiB`, live]);
+    rmSync(file, { force: true });
+    resetSettings();
+  }
+  process.stdout.write(`${table(rows)}\n`);
+}
+
 /** The Python of the peers' Flowcept virtual environment, or why there is none. */
 function findPython(): { python: string } | { missing: string } {
   const override = process.env.FLOWCEPT_OTEL_FLOWCEPT;
@@ -246,6 +288,7 @@ export async function run(): Promise<void> {
       t.push([s, fmtNs(v), goal.ns ? `≤ ${fmtNs(goal.ns)}` : `≤ ${goal.timesBareJson}× bare span+JSON (${fmtNs(limit)})`, met ? "yes" : "NO", `${(v / bareJson).toFixed(2)}×`, Number.isNaN(pyV) ? "-" : `${(v / pyV).toFixed(2)}×`]);
     }
     process.stdout.write(`${table(t)}\n`);
+    await throughput(dir);
     process.stdout.write(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
     if (sink === 42) process.stdout.write("");
   } finally {
