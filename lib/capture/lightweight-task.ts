@@ -7,7 +7,7 @@ import { randomSpanId, randomTraceId, taskIdOf } from "../records/ids.js";
 import { toJsonObject, type JsonSafeLimits } from "../records/json-safe.js";
 import { Status, type JsonObject } from "../records/records.js";
 import { fieldObject, generatedField, TaskBinder } from "./task-binding.js";
-import { runTaskBody } from "./run-task-body.js";
+import { settleTaskResult } from "./run-task-body.js";
 import { keepIdentity, splitArgs, type TaskOptions } from "./flowcept-task.js";
 import { taskParentContext, taskScope } from "../context/current-scope.js";
 import { type WorkflowScope } from "../context/workflow-scope.js";
@@ -113,11 +113,21 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
       used = { error: `arguments not recorded: ${errorMessage(err)}` };
     }
     const started = nowSeconds();
-    return runTaskBody(
-      undefined,
-      fn,
-      this,
-      args,
+    let result: unknown;
+    try {
+      // Reflect.apply keeps the arguments off the stack (no spread of `args`).
+      result = Reflect.apply(fn, this, args);
+    } catch (err) {
+      emit(sink, site, cfg.limits, used, started, undefined, err, true);
+      throw err;
+    }
+    // A plain value is recorded at once; promises and thenables are observed as runTaskBody does.
+    if ((typeof result !== "object" || result === null) && typeof result !== "function") {
+      emit(sink, site, cfg.limits, used, started, result, undefined, false);
+      return result;
+    }
+    return settleTaskResult(
+      result,
       (value) => emit(sink, site, cfg.limits, used, started, value, undefined, false),
       (err) => emit(sink, site, cfg.limits, used, started, undefined, err, true),
       opts,

@@ -41,6 +41,16 @@ export function runTaskBody(
     failed(err);
     throw err;
   }
+  return settleTaskResult(result, ok, failed, options);
+}
+
+/**
+ * The second half of {@link runTaskBody}, for a result already in hand:
+ * reports how it settles and returns what the caller must return. A caller
+ * that handles plain values itself (no closures on its hot path) hands only
+ * objects and functions here.
+ */
+export function settleTaskResult(result: unknown, ok: (value: unknown) => void, failed: (err: unknown) => void, options?: TaskBodyOptions): unknown {
   if (typeof result === "object" && result !== null && types.isPromise(result)) {
     void observe(result, ok, failed);
     return result;
