@@ -9,16 +9,19 @@
  * of the process, medians of interleaved rounds.
  *
  * Python Flowcept is run from the integration peers' virtual environment
- * (test/integration/peers/build-peers.sh), or the one FLOWCEPT_OTEL_FLOWCEPT
- * names; without it its rows are skipped with the reason.
+ * (test/integration/peers/build-peers.sh), or the Python FLOWCEPT_OTEL_FLOWCEPT
+ * names, with the settings file of the integration tests (offline mode,
+ * telemetry off); without it its rows are skipped with the reason.
  */
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, loadavg, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configure, Flowcept, FlowceptLightweightLoop, FlowceptLoop, flowceptTask, lightweightFlowceptTask, registerFlowcept, resetSettings } from "../lib/index.js";
+import { findPeer } from "../test/integration/support/peers.js";
+import { writeOfflineSettings } from "../test/integration/support/python-flowcept.js";
 import { cpuNs, fmtNs, heading, median, table, timeOps } from "./stats.js";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
@@ -69,11 +72,11 @@ function styleBody(style: Style, n: number): () => void {
 }
 
 /** ns per call of one workflow of `CALLS` calls, up to the end of its stop(). */
-async function timeWorkflow(style: Style): Promise<number> {
-  const body = styleBody(style, CALLS);
+async function timeWorkflow(style: Style, calls = CALLS): Promise<number> {
+  const body = styleBody(style, calls);
   const t0 = process.cpuUsage();
   await Flowcept.run({ workflowName: `bench-${style}` }, body);
-  return cpuNs(t0) / CALLS;
+  return cpuNs(t0) / calls;
 }
 
 function baselines(): Record<string, () => number> {
@@ -117,6 +120,12 @@ async function measureNode(dir: string): Promise<NodeResults> {
   const storePath = join(dir, "store.jsonl");
   configure({ project: { dump_buffer: { path: storePath } } });
   const b = baselines();
+  // A warm-up round, not counted: every path compiled before the first timed call.
+  const warm = registerFlowcept();
+  for (const run of Object.values(b)) run();
+  for (const s of STYLES) await timeWorkflow(s, Math.ceil(CALLS / 10));
+  await warm.shutdown();
+  rmSync(storePath, { force: true });
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, run] of Object.entries(b)) {
       if (!base.has(name)) base.set(name, []);
@@ -180,20 +189,6 @@ async function throughput(dir: string): Promise<void> {
   process.stdout.write(`${table(rows)}\n`);
 }
 
-/** The Python of the peers' Flowcept virtual environment, or why there is none. */
-function findPython(): { python: string } | { missing: string } {
-  const override = process.env.FLOWCEPT_OTEL_FLOWCEPT;
-  if (override) return existsSync(override) ? { python: override } : { missing: `FLOWCEPT_OTEL_FLOWCEPT=${override} does not exist` };
-  const cache = process.env.FLOWCEPT_OTEL_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "flowcept-otel");
-  const manifest = join(cache, "peers.json");
-  if (existsSync(manifest)) {
-    const entry = (JSON.parse(readFileSync(manifest, "utf8")) as { flowcept?: { program?: string; error?: string } }).flowcept;
-    if (entry?.program && existsSync(entry.program)) return { python: entry.program };
-    if (entry?.error) return { missing: entry.error };
-  }
-  return { missing: "Python Flowcept is not installed (run: bash test/integration/peers/build-peers.sh flowcept)" };
-}
-
 interface PythonResults {
   calls: Map<Style, number[]>;
   withDump: Map<Style, number[]>;
@@ -202,32 +197,7 @@ interface PythonResults {
 
 function measurePython(python: string, dir: string): PythonResults {
   const buffer = join(dir, "python-buffer.jsonl");
-  const settings = join(dir, "settings.yaml");
-  writeFileSync(
-    settings,
-    [
-      "project:",
-      "  db_flush_mode: offline",
-      "  enrich_messages: false",
-      "  dump_buffer:",
-      "    enabled: true",
-      `    path: ${JSON.stringify(buffer)}`,
-      "mq:",
-      "  enabled: false",
-      "kv_db:",
-      "  enabled: false",
-      "databases:",
-      "  mongodb:",
-      "    enabled: false",
-      "  lmdb:",
-      "    enabled: false",
-      "telemetry_capture:",
-      "log:",
-      "  log_file_level: disable",
-      "  log_stream_level: disable",
-      "",
-    ].join("\n"),
-  );
+  const settings = writeOfflineSettings(dir, buffer, { telemetry: false, enrichMessages: false });
   const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "python", "flowcept_capture.py");
   const out = execFileSync(python, [script, String(CALLS), String(ROUNDS)], {
     cwd: dir,
@@ -255,12 +225,12 @@ export async function run(): Promise<void> {
     const load = loadavg().map((l) => l.toFixed(2)).join(" ");
     heading(`capture styles against their targets: ${CALLS.toLocaleString("en-US")} calls per batch, CPU time, median of ${ROUNDS} interleaved rounds (load average ${load})`);
     const node = await measureNode(dir);
-    const found = findPython();
+    const found = findPeer("flowcept");
     let py: PythonResults | undefined;
     let pyNote = "";
-    if ("python" in found) {
+    if ("program" in found) {
       try {
-        py = measurePython(found.python, dir);
+        py = measurePython(found.program, dir);
       } catch (err) {
         pyNote = `Python Flowcept rows skipped: it failed: ${(err as Error).message.split("\n")[0]}`;
       }

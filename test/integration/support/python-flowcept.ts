@@ -11,16 +11,19 @@ const SCRIPTS = join(REPO_ROOT, "test", "integration", "python");
 
 /**
  * Writes a settings.yaml for Flowcept's offline mode (no message queue, no
- * database: the buffer file at `bufferPath`), telemetry on; returns its path.
- * flowcept-otel reads the same file (`FLOWCEPT_SETTINGS_PATH`).
+ * database: the buffer file at `bufferPath`), telemetry on unless
+ * `telemetry: false`, Flowcept's message enrichment (git metadata) on unless
+ * `enrichMessages: false`; returns its path. flowcept-otel reads the same
+ * file (`FLOWCEPT_SETTINGS_PATH`).
  */
-export function writeOfflineSettings(dir: string, bufferPath: string): string {
+export function writeOfflineSettings(dir: string, bufferPath: string, options: { telemetry?: boolean; enrichMessages?: boolean } = {}): string {
   const path = join(dir, "settings.yaml");
   writeFileSync(
     path,
     [
       "project:",
       "  db_flush_mode: offline",
+      ...(options.enrichMessages === false ? ["  enrich_messages: false"] : []),
       "  dump_buffer:",
       "    enabled: true",
       `    path: ${JSON.stringify(bufferPath)}`,
@@ -34,9 +37,7 @@ export function writeOfflineSettings(dir: string, bufferPath: string): string {
       "  lmdb:",
       "    enabled: false",
       "telemetry_capture:",
-      "  cpu: true",
-      "  mem: true",
-      "  process_info: true",
+      ...(options.telemetry !== false ? ["  cpu: true", "  mem: true", "  process_info: true"] : []),
       "log:",
       "  log_file_level: disable",
       "  log_stream_level: disable",
