@@ -22,6 +22,16 @@ export function quote(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+/**
+ * `s` as one flat string. A string built with `+` is a tree of its pieces,
+ * walked again by every line it is copied into; text kept for reuse is made
+ * flat once (reading a character flattens it in place).
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 const enum Kind {
   Plain,
   Repeated,
@@ -36,6 +46,9 @@ const enum Kind {
 interface Field {
   readonly first: string;
   readonly rest: string;
+  /** The prefixes with the opening quote of a string value. */
+  readonly firstQ: string;
+  readonly restQ: string;
   readonly kind: Kind;
   last: unknown;
   lastFirst: string;
@@ -49,7 +62,7 @@ const fields = new Map<string, Field>();
 
 function newField(k: string, kind: Kind): Field {
   const first = `${quote(k)}:`;
-  return { first, rest: `,${first}`, kind, last: undefined, lastFirst: "", lastRest: "" };
+  return { first: flat(first), rest: flat(`,${first}`), firstQ: flat(`${first}"`), restQ: flat(`,${first}"`), kind, last: undefined, lastFirst: "", lastRest: "" };
 }
 for (const k of REPEATED) fields.set(k, newField(k, Kind.Repeated));
 for (const k of TIME_FIELDS) fields.set(k, newField(k, Kind.Time));
@@ -148,45 +161,37 @@ function objectJson(v: object): string | undefined {
   return JSON.stringify(v) as string | undefined;
 }
 
-/** The JSON text of a value outside the repeated and time fields, or undefined when JSON leaves it out. */
-function valueJson(v: unknown): string | undefined {
-  switch (typeof v) {
-    case "string":
-      return quote(v);
-    case "number":
-      return numberJson(v);
-    case "boolean":
-      return v ? "true" : "false";
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined;
-    case "bigint":
-      return JSON.stringify(v); // throws, as JSON.stringify of the record would
-    default:
-      return v === null ? "null" : objectJson(v as object);
-  }
-}
+/**
+ * Runs of constant text (field prefixes, repeated values) are joined once
+ * and the joined string reused while the same pieces follow each other at
+ * the same place of a line: a record of a known shape is then a handful of
+ * string pieces (the values that change) instead of two or three per field.
+ * Slot `j` remembers the run it last extended, the piece, and the result.
+ */
+const MAX_SLOTS = 256;
+const MAX_JOINED = 4096;
+const memoRun: string[] = [];
+const memoPiece: string[] = [];
+const memoJoined: string[] = [];
 
-/** The text of field `f` with value `v` (comma first unless `first`), or undefined when JSON leaves it out. */
-function pieceOf(f: Field, v: unknown, first: boolean): string | undefined {
-  if (f.kind !== Kind.Plain && (typeof v === "string" ? f.kind === Kind.Repeated : typeof v === "number" && f.kind === Kind.Time)) {
-    if (v !== f.last) {
-      const j = typeof v === "string" ? quote(v) : formatTime(v as number);
-      f.last = v;
-      f.lastFirst = f.first + j;
-      f.lastRest = f.rest + j;
-    }
-    return first ? f.lastFirst : f.lastRest;
-  }
-  const j = valueJson(v);
-  if (j === undefined) return undefined;
-  return first ? f.first + j : f.rest + j;
+function joinConstant(run: string, piece: string, slot: number): string {
+  if (run === "") return piece;
+  if (slot >= MAX_SLOTS) return run + piece;
+  if (memoPiece[slot] === piece && memoRun[slot] === run) return memoJoined[slot]!;
+  const joined = run + piece;
+  if (joined.length > MAX_JOINED) return joined;
+  memoRun[slot] = run;
+  memoPiece[slot] = piece;
+  memoJoined[slot] = flat(joined);
+  return joined;
 }
 
 /** The JSON text of a record (no newline). Equivalent to `JSON.stringify(record)` up to microsecond time rounding. */
 export function recordToJson(rec: FlowceptRecord): string {
-  let out = "{";
+  // `out` holds the line up to `run`, the constant text not yet appended; state is local (a toJSON may write a record too).
+  let out = "";
+  let run = "{";
+  let slot = 1;
   let first = true;
   let i = 0;
   for (const k in rec) {
@@ -197,10 +202,61 @@ export function recordToJson(rec: FlowceptRecord): string {
       shapeFields[i] = f;
     }
     i++;
-    const piece = pieceOf(f, rec[k], first);
-    if (piece === undefined) continue;
-    out += piece;
+    const v = rec[k];
+    switch (typeof v) {
+      case "string":
+        if (f.kind === Kind.Repeated) {
+          if (v !== f.last) {
+            const j = quote(v);
+            f.last = v;
+            f.lastFirst = flat(f.first + j);
+            f.lastRest = flat(f.rest + j);
+          }
+          run = joinConstant(run, first ? f.lastFirst : f.lastRest, slot++);
+        } else if (!NEEDS_ESCAPE.test(v)) {
+          run = joinConstant(run, first ? f.firstQ : f.restQ, slot++);
+          out = out === "" ? run + v : out + run + v;
+          run = '"';
+          slot++;
+        } else {
+          run = joinConstant(run, first ? f.first : f.rest, slot++);
+          out = out === "" ? run + JSON.stringify(v) : out + run + JSON.stringify(v);
+          run = "";
+        }
+        break;
+      case "number": {
+        run = joinConstant(run, first ? f.first : f.rest, slot++);
+        const j = f.kind === Kind.Time ? formatTime(v) : numberJson(v);
+        out = out === "" ? run + j : out + run + j;
+        run = "";
+        break;
+      }
+      case "boolean":
+        run = joinConstant(run, first ? f.first : f.rest, slot++);
+        run = joinConstant(run, v ? "true" : "false", slot++);
+        break;
+      case "undefined":
+      case "function":
+      case "symbol":
+        continue;
+      case "bigint":
+        JSON.stringify(v); // throws, as JSON.stringify of the record would
+        continue;
+      default: {
+        if (v === null) {
+          run = joinConstant(run, first ? f.first : f.rest, slot++);
+          run = joinConstant(run, "null", slot++);
+          break;
+        }
+        const j = objectJson(v as object);
+        if (j === undefined) continue;
+        run = joinConstant(run, first ? f.first : f.rest, slot++);
+        out = out === "" ? run + j : out + run + j;
+        run = "";
+      }
+    }
     first = false;
   }
-  return `${out}}`;
+  run = joinConstant(run, "}", slot);
+  return out === "" ? run : out + run;
 }
