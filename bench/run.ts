@@ -6,17 +6,20 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { run as adapters } from "./adapters.js";
-import { run as capture } from "./capture.js";
-import { run as compare } from "./compare.js";
-import { run as instrumentations } from "./instrumentations.js";
-import { run as lineage } from "./lineage.js";
-import { run as mongo } from "./mongo.js";
-import { run as otel } from "./otel.js";
-import { run as store } from "./store.js";
-import { run as telemetry } from "./telemetry.js";
 
-const suites: Record<string, () => Promise<void>> = { capture, compare, telemetry, adapters, instrumentations, mongo, otel, lineage, store };
+/** Each suite is loaded only in the process that runs it. */
+type Suite = () => Promise<{ run(): Promise<void> }>;
+const suites: Record<string, Suite> = {
+  capture: () => import("./capture.js"),
+  compare: () => import("./compare.js"),
+  telemetry: () => import("./telemetry.js"),
+  adapters: () => import("./adapters.js"),
+  instrumentations: () => import("./instrumentations.js"),
+  mongo: () => import("./mongo.js"),
+  otel: () => import("./otel.js"),
+  lineage: () => import("./lineage.js"),
+  store: () => import("./store.js"),
+};
 
 const args = process.argv.slice(2);
 const inProcess = args[0] === "--in-process";
@@ -26,7 +29,7 @@ if (unknown.length) {
   process.stderr.write(`unknown benchmark ${unknown.map((n) => `"${n}"`).join(", ")}; known: ${Object.keys(suites).join(", ")}\n`);
   process.exitCode = 2;
 } else if (inProcess) {
-  for (const name of names) await suites[name]!();
+  for (const name of names) await (await suites[name]!()).run();
 } else {
   process.stdout.write(`node ${process.version}, ${new Date().toISOString()}\n`);
   for (const name of names) {
