@@ -12,6 +12,7 @@ import { MCP_ESM_PATTERNS, McpInstrumentation } from "./mcp/McpInstrumentation.j
 import { PiscinaInstrumentation } from "./piscina/PiscinaInstrumentation.js";
 import { TfjsInstrumentation } from "./tfjs/TfjsInstrumentation.js";
 import { errorMessage } from "../lib/util/error-message.js";
+import { instrumentationPackage } from "./instrumentation-package.js";
 
 /** Names accepted in `FLOWCEPT_INSTRUMENTATIONS` and `instrumentation.auto`. */
 export const INSTRUMENTATION_NAMES = ["mcp", "tfjs", "piscina"] as const;
@@ -35,15 +36,24 @@ export function requestedInstrumentations(env: string | undefined = process.env.
 /**
  * Creates the named instrumentations (default: those requested by the
  * environment and settings) and registers the ES module hook they need, so
- * that libraries imported afterwards are instrumented.
+ * that libraries imported afterwards are instrumented. Without the optional
+ * peer `@opentelemetry/instrumentation`, one error names it and none is
+ * enabled. Never throws.
  */
 export function autoInstrumentations(names: readonly InstrumentationName[] = requestedInstrumentations()): Instrumentation[] {
+  if (names.length === 0) return [];
+  try {
+    instrumentationPackage(`Instrumenting ${names.join(", ")}`);
+  } catch (err) {
+    diag.error(`flowcept: ${errorMessage(err)}; the program runs without ${names.length > 1 ? "them" : "it"}`);
+    return [];
+  }
   const out: Instrumentation[] = [];
   for (const name of names) {
     try {
       if (name === "mcp") {
-        registerEsmHook(MCP_ESM_PATTERNS);
         out.push(new McpInstrumentation());
+        registerEsmHook(MCP_ESM_PATTERNS);
       } else if (name === "tfjs") out.push(new TfjsInstrumentation());
       else out.push(new PiscinaInstrumentation());
     } catch (err) {

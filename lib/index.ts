@@ -35,7 +35,7 @@ export type { RecordMask } from "./pipeline/record-mask.js";
 export type { RecordSubscription, SubscribeOptions } from "./pipeline/record-subscribers.js";
 export type { SpanMatch, SpanMatchOption, NamePattern } from "./pipeline/span-match.js";
 export { registerFlowcept } from "./pipeline/register-flowcept.js";
-export type { RegisterFlowceptOptions, FlowceptRegistration } from "./pipeline/register-flowcept.js";
+export type { RegisterFlowceptOptions, FlowceptRegistration, OtelInstrumentation } from "./pipeline/register-flowcept.js";
 export { FlowceptPropagator } from "./context/FlowceptPropagator.js";
 export { flowceptEnv, joinWorkflowFromEnv } from "./context/workflow-env.js";
 export type { FlowceptEnv } from "./context/workflow-env.js";

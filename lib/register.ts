@@ -13,8 +13,11 @@ import { autoInstrumentations } from "../instrumentations/auto-instrumentations.
 import { registerFlowcept } from "./pipeline/register-flowcept.js";
 import { joinWorkflowFromEnv } from "./context/workflow-env.js";
 import { errorMessage } from "./util/error-message.js";
+import { installDefaultDiagLogger } from "./settings/default-diag-logger.js";
 
 try {
+  // Before the instrumentations are chosen, so that what they report is seen.
+  installDefaultDiagLogger();
   registerFlowcept({ instrumentations: autoInstrumentations() });
   joinWorkflowFromEnv();
 } catch (err) {

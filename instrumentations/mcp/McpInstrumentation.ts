@@ -1,4 +1,4 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from "@opentelemetry/instrumentation";
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from "../instrumentation-package.js";
 import { VERSION } from "../../lib/process/version.js";
 import { loadedModule } from "../loaded-module.js";
 import { patchRegistration, type McpToolOptions } from "./mcp-server-patch.js";

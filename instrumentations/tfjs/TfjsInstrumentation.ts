@@ -1,4 +1,4 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "@opentelemetry/instrumentation";
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from "../instrumentation-package.js";
 import { VERSION } from "../../lib/process/version.js";
 import { loadedModule } from "../loaded-module.js";
 import { captureOf, FIT_METHODS, FORWARD_METHODS, runFit } from "./flowcept-model.js";

@@ -1,7 +1,6 @@
-import { context, diag, propagation, trace, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
+import { context, diag, metrics, propagation, trace, type MeterProvider, type TextMapPropagator, type Tracer, type TracerProvider } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { getBooleanFromEnv } from "@opentelemetry/core";
-import { registerInstrumentations, type Instrumentation } from "@opentelemetry/instrumentation";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
@@ -17,6 +16,20 @@ import { tracePathFromEnv } from "./trace-exporters.js";
 import type { BoundedSpanExporter } from "./BoundedSpanExporter.js";
 import { HOSTNAME } from "../process/host-info.js";
 import { TRACER_NAME, VERSION } from "../process/version.js";
+import { errorMessage } from "../util/error-message.js";
+
+/**
+ * What {@link registerFlowcept} needs of an OTel instrumentation (an
+ * `Instrumentation` of `@opentelemetry/instrumentation`, such as
+ * `McpInstrumentation`), so that the package is needed only by those who use one.
+ */
+export interface OtelInstrumentation {
+  readonly instrumentationName?: string | undefined;
+  setTracerProvider(tracerProvider: TracerProvider): void;
+  setMeterProvider(meterProvider: MeterProvider): void;
+  getConfig(): { enabled?: boolean | undefined };
+  enable(): void;
+}
 
 /** Options of {@link registerFlowcept}. */
 export interface RegisterFlowceptOptions {
@@ -36,7 +49,7 @@ export interface RegisterFlowceptOptions {
   /** Extra resource attributes. */
   resource?: Resource | undefined;
   /** OTel instrumentations to enable with this provider. */
-  instrumentations?: Instrumentation[] | undefined;
+  instrumentations?: OtelInstrumentation[] | undefined;
   /**
    * The global propagator. Default: {@link FlowceptPropagator} (W3C trace
    * context and baggage, the baggage carrying the workflow and campaign ids
@@ -139,6 +152,23 @@ async function flushTracePath(path: TracePathParts, bound: number): Promise<void
 }
 
 /**
+ * As OTel's `registerInstrumentations` does (they already got the global logger provider when created).
+ * Each is enabled on its own: one that fails is reported and the others are enabled.
+ */
+function enableInstrumentations(instrumentations: readonly OtelInstrumentation[], provider: TracerProvider): void {
+  for (const i of instrumentations) {
+    try {
+      i.setTracerProvider(provider);
+      i.setMeterProvider(metrics.getMeterProvider());
+      // Created enabled unless their config said otherwise; registering enables them all.
+      if (!i.getConfig().enabled) i.enable();
+    } catch (err) {
+      diag.error(`flowcept: instrumentation ${i.instrumentationName ?? "(unnamed)"} not enabled: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/**
  * Sets Flowcept up in this process: the Flowcept processor and its record
  * pipeline (which the capture API records to), and — when the application
  * has no tracer provider of its own and the OTel SDK is not disabled — a
@@ -170,7 +200,7 @@ export function registerFlowcept(opts: RegisterFlowceptOptions = {}): FlowceptRe
     tracePath.bounded = path.bounded;
     silentProvider = others.length === 0 ? provider : undefined;
   }
-  if (opts.instrumentations?.length) registerInstrumentations({ instrumentations: opts.instrumentations, tracerProvider: provider });
+  enableInstrumentations(opts.instrumentations ?? [], provider ?? trace.getTracerProvider());
   const bound = Math.max(0, opts.exitTimeoutMillis ?? getSettingsSafe().otel.exit_timeout_ms);
   const p = provider;
   const unregisterExit = p

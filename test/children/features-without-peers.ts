@@ -49,5 +49,14 @@ await attempt("machineInfo", async () => {
   const info = await collectMachineInfo();
   throw new Error(JSON.stringify(info.errors ?? info));
 });
+await attempt("instrumentationClass", async () => {
+  const { McpInstrumentation } = await import("flowcept-otel/instrumentations");
+  new McpInstrumentation();
+});
+await attempt("autoInstrumentations", async () => {
+  const { autoInstrumentations } = await import("flowcept-otel/instrumentations");
+  const enabled = autoInstrumentations(["mcp", "piscina"]);
+  throw new Error(`${enabled.length} enabled; ${logged.find((m) => m.includes("@opentelemetry/instrumentation")) ?? "nothing logged"}`);
+});
 out.otlp = logged.find((m) => m.includes("OTLP")) ?? "";
 process.stdout.write(JSON.stringify(out));

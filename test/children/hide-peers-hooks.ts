@@ -1,5 +1,9 @@
-/** Module hooks that make the optional peer libraries look uninstalled. */
-const HIDDEN = /^(@modelcontextprotocol\/sdk|@tensorflow\/tfjs[^/]*|piscina|mongodb|sql\.js|protobufjs|systeminformation|@opentelemetry\/exporter-trace-otlp-(?:http|proto|grpc)|vega|vega-lite|@dagrejs\/dagre)(\/|$)/;
+/** Module hooks that make the optional peer libraries look uninstalled (the pattern comes from hide-peers.ts). */
+let HIDDEN = /^$/;
+
+export function initialize(data: { source: string }): void {
+  HIDDEN = new RegExp(data.source);
+}
 
 export async function resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => Promise<unknown>): Promise<unknown> {
   if (HIDDEN.test(specifier)) {

@@ -9,6 +9,12 @@ try {
 const main = await import("flowcept-otel");
 const instr = await import("flowcept-otel/instrumentations");
 out.exports = [typeof instr.agentFlowceptTask, typeof instr.flowceptModel, typeof instr.instrumentPiscina, typeof instr.McpInstrumentation];
+try {
+  new instr.PiscinaInstrumentation({ enabled: false });
+  out.instrumentation = "ok";
+} catch (err) {
+  out.instrumentation = (err as Error).message;
+}
 const fc = await new main.Flowcept({ workflowName: "no-peers" }).start();
 const t = main.flowceptTask(function plain(x: number) {
   return x + 1;

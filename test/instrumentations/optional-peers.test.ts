@@ -8,6 +8,7 @@ import { readBufferFile } from "../../exporters/jsonl/buffer-file.js";
 import { CHILDREN as children, FIXTURES, REPO_ROOT } from "../support/paths.js";
 
 const run = promisify(execFile);
+const INSTALL_INSTRUMENTATION = 'needs the package "@opentelemetry/instrumentation", which is not installed: npm install @opentelemetry/instrumentation';
 
 describe("optional peer libraries", () => {
   it("the package, its instrumentations and register load and record with every optional peer missing", async function () {
@@ -21,9 +22,35 @@ describe("optional peer libraries", () => {
         cwd: REPO_ROOT,
         env: { ...process.env, FLOWCEPT_SETTINGS_PATH: settings, FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" },
       });
-      expect(JSON.parse(stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], result: 2 });
+      expect(JSON.parse(stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], instrumentation: "ok", result: 2 });
       const tasks = readBufferFile(buffer).filter((r) => r.type === "task");
       expect(tasks.map((t) => t.activity_id)).to.deep.equal(["plain"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("without @opentelemetry/instrumentation, register, the package and the CLI load and record; asking for instrumentations names the package once", async function () {
+    this.timeout(60000);
+    const dir = mkdtempSync(join(tmpdir(), "flowcept-peers-"));
+    try {
+      const settings = join(dir, "settings.yaml");
+      const buffer = join(dir, "buffer.jsonl");
+      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
+      const env = { ...process.env, FLOWCEPT_SETTINGS_PATH: settings, HIDE_INSTRUMENTATION_PEER: "1" };
+      const app = (extra: Record<string, string>) =>
+        run(process.execPath, ["--import", join(children, "hide-peers.js"), "--import", "flowcept-otel/register", join(children, "import-without-peers.js")], { cwd: REPO_ROOT, env: { ...env, ...extra } });
+
+      const asked = await app({ FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" });
+      expect(JSON.parse(asked.stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], instrumentation: `PiscinaInstrumentation ${INSTALL_INSTRUMENTATION}`, result: 2 });
+      expect(asked.stderr.split("\n").filter((l) => l.includes("@opentelemetry/instrumentation"))).to.deep.equal([`[error] flowcept: Instrumenting mcp, tfjs, piscina ${INSTALL_INSTRUMENTATION}; the program runs without them`]);
+
+      const plain = await app({ FLOWCEPT_INSTRUMENTATIONS: "" });
+      expect(plain.stderr).to.equal("");
+      expect(readBufferFile(buffer).filter((r) => r.type === "task").map((t) => t.activity_id)).to.deep.equal(["plain", "plain"]);
+
+      const cli = await run(process.execPath, ["--import", join(children, "hide-peers.js"), join(REPO_ROOT, "dist", "lib", "cli", "main.js"), "workflows", "--json"], { cwd: dir, env });
+      expect((JSON.parse(cli.stdout) as { name?: string }[]).map((w) => w.name)).to.deep.equal(["no-peers", "no-peers"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -33,7 +60,7 @@ describe("optional peer libraries", () => {
     this.timeout(30000);
     const { stdout } = await run(process.execPath, ["--import", join(children, "hide-peers.js"), join(children, "features-without-peers.js"), join(FIXTURES, "mlflow", "sqlite-mlflow3", "mlflow.db")], {
       cwd: mkdtempSync(join(tmpdir(), "flowcept-peers-")),
-      env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+      env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", HIDE_INSTRUMENTATION_PEER: "1" },
     });
     const said = JSON.parse(stdout) as Record<string, string>;
     expect(said.mongodbStore).to.match(/needs the package "mongodb", which is not installed: npm install mongodb/);
@@ -42,6 +69,8 @@ describe("optional peer libraries", () => {
     expect(said.mlflowSqlite).to.match(/needs the package "sql.js".*npm install sql.js/);
     expect(said.localStore).to.equal("ok");
     expect(said.machineInfo).to.match(/needs the package \\?"systeminformation\\?".*npm install systeminformation/);
+    expect(said.instrumentationClass).to.equal(`McpInstrumentation ${INSTALL_INSTRUMENTATION}`);
+    expect(said.autoInstrumentations).to.equal(`0 enabled; flowcept: Instrumenting mcp, piscina ${INSTALL_INSTRUMENTATION}; the program runs without them`);
     expect(said.otlp).to.match(/spans are not exported: .*npm install @opentelemetry\/exporter-trace-otlp-proto/);
   });
 });
