@@ -4,16 +4,22 @@
 // (@arethetypeswrong/cli), installs it into an empty project (dependencies from the npm cache, else
 // the registry), measures the install, runs an example there, requires and imports every entry,
 // and type-checks a user file in ESM and CommonJS modes.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // The target of the default install: two thirds of it is the OTel SDK; libraries one feature needs are optional peers.
-// 31 MiB since the standard exports (W3C PROV, RO-Crate, OpenLineage: about 350 KiB with yazl) on top of 29.96 MiB.
-const MAX_INSTALL_KIB = 31 * 1024;
+// The standard exports (W3C PROV, RO-Crate, OpenLineage: about 350 KiB with yazl) fit within 30 MiB
+// since @opentelemetry/instrumentation (2.5 MiB with its module hooks) became an optional peer.
+const MAX_INSTALL_KIB = 30 * 1024;
+// A node_modules above the scratch project would lend it packages it did not install (and hide a missing peer).
+for (let dir = resolve(tmpdir()); ; dir = dirname(dir)) {
+  if (existsSync(join(dir, "node_modules"))) throw new Error(`${join(dir, "node_modules")} is above the scratch project and would lend it packages: set TMPDIR to a folder without one above it`);
+  if (dirname(dir) === dir) break;
+}
 const work = mkdtempSync(join(tmpdir(), "flowcept-package-"));
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
@@ -48,11 +54,20 @@ try {
   const kib = Number(execFileSync("du", ["-sk", join(project, "node_modules")], { encoding: "utf8" }).split("\t")[0]);
   console.log(`installed: ${(kib / 1024).toFixed(1)} MiB in node_modules (du -sk ${kib})`);
   if (kib > MAX_INSTALL_KIB) throw new Error(`the default install is ${(kib / 1024).toFixed(1)} MiB, above ${MAX_INSTALL_KIB / 1024} MiB`);
+  for (const peer of Object.keys(pkg.peerDependenciesMeta ?? {})) {
+    if (existsSync(join(project, "node_modules", peer))) throw new Error(`the default install holds ${peer}, an optional peer`);
+  }
 
   for (const example of ["main-workflow.js", "controller-styles.js"]) copyFileSync(join(root, "dist", "examples", example), join(project, example));
   const out = step("run an example from the installed package", process.execPath, ["main-workflow.js"], { cwd: project, capture: true, env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "" } });
   if (!/status:\s+FINISHED/.test(out)) throw new Error(`examples/main-workflow printed:\n${out}`);
   step("", process.execPath, ["controller-styles.js"], { cwd: project, env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "" } });
+  // The library instrumentations need an optional peer: asking for one without it is one error, and the program runs.
+  process.stdout.write("\n== FLOWCEPT_INSTRUMENTATIONS=mcp without @opentelemetry/instrumentation\n");
+  const asked = spawnSync(process.execPath, ["--import", "flowcept-otel/register", "main-workflow.js"], { cwd: project, encoding: "utf8", env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "", FLOWCEPT_INSTRUMENTATIONS: "mcp" } });
+  const named = asked.stderr.split("\n").filter((l) => l.includes("npm install @opentelemetry/instrumentation"));
+  if (asked.status !== 0 || !/status:\s+FINISHED/.test(asked.stdout) || named.length !== 1) throw new Error(`FLOWCEPT_INSTRUMENTATIONS=mcp: exit ${asked.status}\n${asked.stdout}\n${asked.stderr}`);
+  console.log(named[0]);
   const version = step("the installed command line", "npx", ["--no-install", "flowcept-otel", "--version"], { cwd: project, capture: true }).trim();
   if (version !== pkg.version) throw new Error(`flowcept-otel --version printed ${version}, expected ${pkg.version}`);
   step("", "npx", ["--no-install", "flowcept-otel", "workflows"], { cwd: project });
