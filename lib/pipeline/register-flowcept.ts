@@ -24,10 +24,15 @@ import { errorMessage } from "../util/error-message.js";
  * `McpInstrumentation`), so that the package is needed only by those who use one.
  */
 export interface OtelInstrumentation {
+  /** Named in the error when it cannot be enabled. */
   readonly instrumentationName?: string | undefined;
+  /** Given the registered provider (Flowcept's, or the application's). */
   setTracerProvider(tracerProvider: TracerProvider): void;
+  /** Given the global meter provider. */
   setMeterProvider(meterProvider: MeterProvider): void;
+  /** Read to enable one created disabled. */
   getConfig(): { enabled?: boolean | undefined };
+  /** Starts instrumenting. */
   enable(): void;
 }
 

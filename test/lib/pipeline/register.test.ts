@@ -50,6 +50,11 @@ describe("registration without code changes", function () {
     }
   });
 
+  it("registerFlowcept enables the instrumentations it is given with its provider; one that fails is reported and the rest are enabled", async () => {
+    const { stdout } = await run(process.execPath, [join(CHILDREN, "register-instrumentations.js")], { cwd: dir, env: { ...process.env, FLOWCEPT_SETTINGS_PATH: "" } });
+    expect(JSON.parse(stdout)).to.deep.equal({ wasEnabled: false, enabled: true, providersTracer: true, logged: ["flowcept: instrumentation broken not enabled: no provider wanted"] });
+  });
+
   it("works from CommonJS with --require", async () => {
     const path = join(dir, "cjs.jsonl");
     const script = join(CHILDREN, `cjs-app-${process.pid}.cjs`);
