@@ -10,50 +10,62 @@ import { CHILDREN as children, FIXTURES, REPO_ROOT } from "../support/paths.js";
 const run = promisify(execFile);
 const INSTALL_INSTRUMENTATION = 'needs the package "@opentelemetry/instrumentation", which is not installed: npm install @opentelemetry/instrumentation';
 
+/** A scratch folder whose settings put the local store in it. */
+interface Store {
+  dir: string;
+  settings: string;
+  buffer: string;
+}
+
+async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "flowcept-peers-"));
+  try {
+    const store = { dir, settings: join(dir, "settings.yaml"), buffer: join(dir, "buffer.jsonl") };
+    writeFileSync(store.settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(store.buffer)}\n`);
+    await fn(store);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `import-without-peers` under `--import flowcept-otel/register`, with the optional peers hidden. */
+function runApp(store: Store, env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ["--import", join(children, "hide-peers.js"), "--import", "flowcept-otel/register", join(children, "import-without-peers.js")], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FLOWCEPT_SETTINGS_PATH: store.settings, ...env },
+  });
+}
+
+const taskNames = (store: Store): unknown[] => readBufferFile(store.buffer).filter((r) => r.type === "task").map((t) => t.activity_id);
+
 describe("optional peer libraries", () => {
   it("the package, its instrumentations and register load and record with every optional peer missing", async function () {
     this.timeout(30000);
-    const dir = mkdtempSync(join(tmpdir(), "flowcept-peers-"));
-    try {
-      const settings = join(dir, "settings.yaml");
-      const buffer = join(dir, "buffer.jsonl");
-      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
-      const { stdout } = await run(process.execPath, ["--import", join(children, "hide-peers.js"), "--import", "flowcept-otel/register", join(children, "import-without-peers.js")], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, FLOWCEPT_SETTINGS_PATH: settings, FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" },
-      });
+    await withStore(async (store) => {
+      const { stdout } = await runApp(store, { FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" });
       expect(JSON.parse(stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], instrumentation: "ok", result: 2 });
-      const tasks = readBufferFile(buffer).filter((r) => r.type === "task");
-      expect(tasks.map((t) => t.activity_id)).to.deep.equal(["plain"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(taskNames(store)).to.deep.equal(["plain"]);
+    });
   });
 
   it("without @opentelemetry/instrumentation, register, the package and the CLI load and record; asking for instrumentations names the package once", async function () {
     this.timeout(60000);
-    const dir = mkdtempSync(join(tmpdir(), "flowcept-peers-"));
-    try {
-      const settings = join(dir, "settings.yaml");
-      const buffer = join(dir, "buffer.jsonl");
-      writeFileSync(settings, `project:\n  dump_buffer:\n    path: ${JSON.stringify(buffer)}\n`);
-      const env = { ...process.env, FLOWCEPT_SETTINGS_PATH: settings, HIDE_INSTRUMENTATION_PEER: "1" };
-      const app = (extra: Record<string, string>) =>
-        run(process.execPath, ["--import", join(children, "hide-peers.js"), "--import", "flowcept-otel/register", join(children, "import-without-peers.js")], { cwd: REPO_ROOT, env: { ...env, ...extra } });
-
-      const asked = await app({ FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" });
+    await withStore(async (store) => {
+      const hidden = { HIDE_INSTRUMENTATION_PEER: "1" };
+      const asked = await runApp(store, { ...hidden, FLOWCEPT_INSTRUMENTATIONS: "mcp,tfjs,piscina" });
       expect(JSON.parse(asked.stdout)).to.deep.equal({ peersHidden: true, exports: ["function", "function", "function", "function"], instrumentation: `PiscinaInstrumentation ${INSTALL_INSTRUMENTATION}`, result: 2 });
       expect(asked.stderr.split("\n").filter((l) => l.includes("@opentelemetry/instrumentation"))).to.deep.equal([`[error] flowcept: Instrumenting mcp, tfjs, piscina ${INSTALL_INSTRUMENTATION}; the program runs without them`]);
 
-      const plain = await app({ FLOWCEPT_INSTRUMENTATIONS: "" });
+      const plain = await runApp(store, { ...hidden, FLOWCEPT_INSTRUMENTATIONS: "" });
       expect(plain.stderr).to.equal("");
-      expect(readBufferFile(buffer).filter((r) => r.type === "task").map((t) => t.activity_id)).to.deep.equal(["plain", "plain"]);
+      expect(taskNames(store)).to.deep.equal(["plain", "plain"]);
 
-      const cli = await run(process.execPath, ["--import", join(children, "hide-peers.js"), join(REPO_ROOT, "dist", "lib", "cli", "main.js"), "workflows", "--json"], { cwd: dir, env });
+      const cli = await run(process.execPath, ["--import", join(children, "hide-peers.js"), join(REPO_ROOT, "dist", "lib", "cli", "main.js"), "workflows", "--json"], {
+        cwd: store.dir,
+        env: { ...process.env, FLOWCEPT_SETTINGS_PATH: store.settings, ...hidden },
+      });
       expect((JSON.parse(cli.stdout) as { name?: string }[]).map((w) => w.name)).to.deep.equal(["no-peers", "no-peers"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("each feature whose library is missing says which package to install, and the rest goes on", async function () {
