@@ -5,11 +5,13 @@
  */
 import { resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import { JsonlRecordExporter } from "../../../exporters/jsonl/JsonlRecordExporter.js";
 import { OtlpIngestServer, type OtlpIngestServerOptions } from "../../../exporters/otlp-ingest/OtlpIngestServer.js";
 import { createIngestExporters } from "../../../exporters/otlp-ingest/ingest-exporters.js";
 import { bufferFilePath } from "../../settings/buffer-path.js";
 import { getSettings } from "../../settings/settings-loader.js";
-import { PROCESS_IO, type CliIo } from "../cli-context.js";
+import type { FlowceptSettings } from "../../settings/settings.js";
+import { PROCESS_IO, type CliIo, type GlobalOptions } from "../cli-context.js";
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -23,13 +25,27 @@ function parsePositive(v: string): number {
   return n;
 }
 
+/** The settings with the store the global options name (`--buffer-path`, `--mongo-uri`, `--db`) in place of theirs. */
+function storeSettings(settings: FlowceptSettings, g: GlobalOptions): FlowceptSettings {
+  const { databases, project } = settings;
+  if (g.mongoUri || g.db) {
+    const mongodb = { ...databases.mongodb, enabled: true, ...(g.mongoUri ? { uri: g.mongoUri } : {}), ...(g.db ? { db: g.db } : {}) };
+    return { ...settings, databases: { ...databases, mongodb } };
+  }
+  if (!g.bufferPath) return settings;
+  return {
+    ...settings,
+    databases: { ...databases, mongodb: { ...databases.mongodb, enabled: false } },
+    project: { ...project, dump_buffer: { ...project.dump_buffer, enabled: true, path: g.bufferPath } },
+  };
+}
+
 /**
  * Runs the ingest service until the process gets SIGTERM or SIGINT. Resolves
  * after the graceful stop (nothing accepted is lost); rejects when the
  * service cannot start (port in use, invalid settings).
  */
-export async function runIngestService(options: OtlpIngestServerOptions, io: CliIo = PROCESS_IO): Promise<void> {
-  const settings = getSettings();
+export async function runIngestService(options: OtlpIngestServerOptions, io: CliIo = PROCESS_IO, settings: FlowceptSettings = getSettings()): Promise<void> {
   const exporters = options.exporters ?? createIngestExporters(settings);
   const server = new OtlpIngestServer({ ...options, exporters });
   const url = await server.start();
@@ -82,8 +98,8 @@ export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Comm
     .option("--headers-timeout <ms>", "time a client has to send the request headers", parsePositive, 10_000)
     .option("--request-timeout <ms>", "time a client has to send a whole request", parsePositive, 60_000)
     .action(async (opts: IngestFlags, cmd: Command) => {
-      const settingsPath = cmd.optsWithGlobals<{ settings?: string }>().settings;
-      if (settingsPath) process.env.FLOWCEPT_SETTINGS_PATH = resolve(settingsPath);
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (g.settings) process.env.FLOWCEPT_SETTINGS_PATH = resolve(g.settings);
       await runIngestService(
         {
           host: opts.host,
@@ -96,8 +112,11 @@ export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Comm
           maxConnections: opts.maxConnections,
           headersTimeoutMillis: opts.headersTimeout,
           requestTimeoutMillis: opts.requestTimeout,
+          // A fixed file: the JSONL exporter otherwise follows the settings at write time.
+          exporters: g.bufferPath && !g.mongoUri && !g.db ? [new JsonlRecordExporter({ path: g.bufferPath })] : undefined,
         },
         io,
+        storeSettings(getSettings(), g),
       );
     });
 }

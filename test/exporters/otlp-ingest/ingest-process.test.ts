@@ -1,7 +1,7 @@
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +67,16 @@ describe("flowcept-otel ingest (the service process)", function () {
     const records = readBufferFile(join(dir, "flowcept_buffer.jsonl"));
     expect(records).to.have.length(53);
     expect(records.filter((r) => r.activity_id === "op-49")).to.have.length(1);
+  });
+
+  it("stores to the file --buffer-path names, not to the store of the settings", async () => {
+    service = await startService(dir, ["--buffer-path", join("elsewhere", "ingested.jsonl")]);
+    expect(service.output()).to.include(`local store ${join(dir, "elsewhere", "ingested.jsonl")}`);
+    expect((await post(`${service.url}/v1/traces`, await sampleBody(4), PROTO)).status).to.equal(200);
+    service.child.kill("SIGTERM");
+    expect(await service.exited).to.equal(0);
+    expect(readBufferFile(join(dir, "elsewhere", "ingested.jsonl")), service.output()).to.have.length(4);
+    expect(existsSync(join(dir, "flowcept_buffer.jsonl"))).to.equal(false);
   });
 
   it("takes --token and --max-body-bytes", async () => {
