@@ -48,7 +48,7 @@ export type { FlowceptSettings, SettingsOverrides, ModelInstrumentationSettings,
 export type { ReadBufferOptions } from "../exporters/jsonl/buffer-file.js";
 export type { FlowceptDb } from "./query/FlowceptDb.js";
 export { FlowceptQueryError } from "./query/query-types.js";
-export { ReportError } from "./report/render-svg.js";
+export { ReportError } from "./report/ReportError.js";
 export type { GenerateReportOptions, ReportResult } from "./report/generate-report.js";
 export type { QueryFilter, QueryOptions, QueryProjection, QuerySort, CollectionName } from "./query/query-types.js";
 

@@ -11,16 +11,16 @@ export interface SpanData {
   kind: number;
   traceId: string;
   spanId: string;
-  parentSpanId?: string;
+  parentSpanId?: string | undefined;
   startTime: number;
   /** Absent while the span is still open. */
-  endTime?: number;
+  endTime?: number | undefined;
   attributes: Attributes;
   /** `SpanStatusCode` (0 unset, 1 ok, 2 error) and message. */
-  status: { code: number; message?: string };
-  events?: ReadonlyArray<{ name: string; attributes?: Attributes }>;
-  scopeName?: string;
-  resourceAttributes?: Attributes;
+  status: { code: number; message?: string | undefined };
+  events?: ReadonlyArray<{ name: string; attributes?: Attributes | undefined }> | undefined;
+  scopeName?: string | undefined;
+  resourceAttributes?: Attributes | undefined;
 }
 
 /** A string attribute, or undefined. */

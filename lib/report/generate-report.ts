@@ -19,7 +19,8 @@ import type { FlowceptRecord } from "../records/records.js";
 import { errorMessage } from "../util/error-message.js";
 import { toHtml, toMarkdown, type Block } from "./report-document.js";
 import { durationSpec, ganttSpec, lineageSpec, telemetrySpec } from "./report-charts.js";
-import { ReportError, chartLibraries, renderSvg } from "./render-svg.js";
+import { ReportError } from "./ReportError.js";
+import { chartLibraries, renderSvg } from "./render-svg.js";
 import { groupActivities, workflowCard, type CardFigures, type ReportData } from "./workflow-card.js";
 
 /** Options of `Flowcept.generateReport`; Flowcept's snake_case names are aliases. */

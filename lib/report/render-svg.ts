@@ -9,11 +9,6 @@ import { optionalPeerImport } from "../util/optional-peer.js";
 /** The packages the HTML report draws with. */
 export const CHART_PACKAGES = ["vega", "vega-lite", "@dagrejs/dagre"] as const;
 
-/** A report that cannot be made: inputs it cannot use, no such workflow, an unwritable file. (A missing chart package is a `MissingPeerError`.) */
-export class ReportError extends Error {
-  override readonly name = "ReportError";
-}
-
 type Vega = typeof import("vega");
 type VegaLite = typeof import("vega-lite");
 type Dagre = typeof import("@dagrejs/dagre");

@@ -4,7 +4,7 @@
  * lineage).
  */
 import { Option, type Command } from "commander";
-import { ReportError } from "../../report/render-svg.js";
+import { ReportError } from "../../report/ReportError.js";
 import { generateReport } from "../../report/generate-report.js";
 import { CliError } from "../CliError.js";
 import { stepProgress, withDb, type CliIo } from "../cli-context.js";

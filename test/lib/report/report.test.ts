@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { Flowcept } from "../../../lib/index.js";
 import { FlowceptDb } from "../../../lib/query/FlowceptDb.js";
 import { LocalQueryBackend } from "../../../lib/query/LocalQueryBackend.js";
-import { ReportError } from "../../../lib/report/render-svg.js";
+import { ReportError } from "../../../lib/report/ReportError.js";
 import { generateReport } from "../../../lib/report/generate-report.js";
 import { telemetrySpec } from "../../../lib/report/report-charts.js";
 import { CHILDREN, FIXTURES } from "../../support/paths.js";
