@@ -20,6 +20,18 @@ export interface TableLayout {
   wide?: boolean | undefined;
 }
 
+/** Control characters a terminal acts on (all of C0 but tab and newline, DEL, C1). */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with its control characters written as `\xHH`, so that values from
+ * records or arguments cannot move the cursor, clear the screen or send
+ * escape sequences to the terminal that shows them.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 function cut(s: string, width: number): string {
   return s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s;
 }

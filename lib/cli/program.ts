@@ -15,6 +15,7 @@
 import { Command, CommanderError } from "commander";
 import { CliError } from "./CliError.js";
 import { asCliError, logWarningsTo, PROCESS_IO, type CliIo } from "./cli-context.js";
+import { printable } from "./format.js";
 import { addCompletionCommand } from "./commands/completion.js";
 import { VERSION } from "../process/version.js";
 import { addCheckCommand } from "./commands/check.js";
@@ -33,8 +34,26 @@ import { addWatchCommand } from "./commands/watch.js";
 import { addWorkflowsCommand } from "./commands/workflows.js";
 import { errorMessage } from "../util/error-message.js";
 
+/** `io` whose standard output shows the control characters of what it prints as escapes (progress lines on stderr keep theirs). */
+function printableOut(io: CliIo): CliIo {
+  return {
+    out: (t) => io.out(printable(t)),
+    err: io.err,
+    get columns() {
+      return io.columns;
+    },
+    get errIsTTY() {
+      return io.errIsTTY;
+    },
+    get signal() {
+      return io.signal;
+    },
+  };
+}
+
 /** Builds the program. `io` replaces stdout/stderr (tests, embedding). */
 export function buildCli(io: CliIo = PROCESS_IO): Command {
+  io = printableOut(io);
   const program = new Command("flowcept-otel")
     .description("Query and manage flowcept-otel provenance (MongoDB or the local JSONL store)")
     .version(VERSION, "-V, --version", "print the version")
@@ -46,7 +65,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option("--buffer-path <path>", "query this local store file (and its suffixed siblings)")
     .option("--settings <path>", "settings.yaml to use (default: FLOWCEPT_SETTINGS_PATH or ~/.flowcept/settings.yaml)")
     .showHelpAfterError()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: (t) => io.err(printable(t)) });
 
   addQueryCommand(program, io);
   addWorkflowsCommand(program, io);
@@ -78,10 +97,10 @@ export async function runCli(argv: string[] = process.argv, io: CliIo = PROCESS_
     const err = asCliError(caught);
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliError) {
-      io.err(`flowcept-otel: error: ${err.message}\n`);
+      io.err(`flowcept-otel: error: ${printable(err.message)}\n`);
       return err.exitCode;
     }
-    io.err(`flowcept-otel: error: ${errorMessage(err)}\n`);
+    io.err(`flowcept-otel: error: ${printable(errorMessage(err))}\n`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { CollectionName, QueryProjection } from "../../query/query-types.js";
+import { CliError } from "../CliError.js";
 import { parseJsonArg, parseLimit, printRecords, progress, storeName, withDb, type CliIo } from "../cli-context.js";
 
 /** The fields an inclusion projection names, in the order given: the table's columns. */
@@ -27,6 +28,8 @@ export function addQueryCommand(program: Command, io: CliIo): void {
     .addOption(new Option("--format <format>", "file format of --output").choices(["jsonl", "csv"]).default("jsonl"))
     .action(async (filterText: string, o: { projection?: string; sort?: string; limit?: number; collection: CollectionName; output?: string; format: "jsonl" | "csv" }, cmd: Command) => {
       const filter = parseJsonArg(filterText, "the filter");
+      // The API reads a null filter as "everything"; typed on a command line it is a mistake.
+      if (filter === null) throw new CliError("a query filter must be an object, got null (use {} for every record)");
       const projection = o.projection === undefined ? undefined : parseJsonArg(o.projection, "--projection");
       const sort = o.sort === undefined ? undefined : parseJsonArg(o.sort, "--sort");
       await withDb(cmd, io, async (db, g) => {
