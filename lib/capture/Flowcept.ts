@@ -98,8 +98,9 @@ export class Flowcept {
 
   constructor(options: FlowceptOptions = {}) {
     this.opts = { ...options };
-    this.workflowId = options.workflowId ?? newUuid();
-    this.campaignId = options.campaignId ?? newUuid();
+    // "" (an unset environment variable passed on) is no id, as in the baggage.
+    this.workflowId = options.workflowId || newUuid();
+    this.campaignId = options.campaignId || newUuid();
   }
 
   /** The workflow id of the active scope (or of the ambient workflow), if any. */

@@ -46,6 +46,14 @@ describe("Flowcept controller", () => {
     expect(raw[0]!.status).to.equal("RUNNING");
   });
 
+  it("takes an empty workflowId or campaignId (an unset environment variable) as none given: new UUIDs", async () => {
+    const ids = await Flowcept.run({ workflowName: "empty_ids", workflowId: "", campaignId: "" }, (fc) => [fc.workflowId, fc.campaignId]);
+    expect(ids[0]).to.match(UUID);
+    expect(ids[1]).to.match(UUID);
+    const [wf] = await store.workflows();
+    expect(wf!.workflow_id).to.equal(ids[0]);
+  });
+
   it("is one trace whose id is the workflow id", async () => {
     const t = flowceptTask(function step() {
       return trace.getSpan(context.active())!.spanContext().traceId;
