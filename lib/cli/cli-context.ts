@@ -1,4 +1,5 @@
 /** What every command shares: global options, settings, the query API, output helpers. */
+import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { InvalidArgumentError, type Command } from "commander";
@@ -112,6 +113,23 @@ export function openDb(g: GlobalOptions, io: CliIo = PROCESS_IO): FlowceptDb {
     return new FlowceptDb({ backend: new MongoQueryBackend({ uri: mongoUriFromSettings(settings), dbName: g.db ?? mongoDbNameFromSettings(settings) }) });
   }
   return local(settings.project.dump_buffer.path);
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Refuses an output file that is a file of the local store `db` reads: writing it would replace the records. */
+export function assertNotStoreFile(db: FlowceptDb, output: string, option: string): void {
+  if (db.backend.kind !== "local") return;
+  const target = realPath(output);
+  if (bufferFileFamily(db.describe()).some((f) => realPath(f) === target)) {
+    throw new CliError(`${option} ${resolve(output)} is a file of the store being read; writing it would replace its records: give another file`);
+  }
 }
 
 /** What a store holds, for messages: the store and, for a local store that is not there, that it is missing. */

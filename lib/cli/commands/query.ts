@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { CollectionName, QueryProjection } from "../../query/query-types.js";
 import { CliError } from "../CliError.js";
-import { parseJsonArg, parseLimit, printRecords, progress, storeName, withDb, type CliIo } from "../cli-context.js";
+import { assertNotStoreFile, parseJsonArg, parseLimit, printRecords, progress, storeName, withDb, type CliIo } from "../cli-context.js";
 
 /** The fields an inclusion projection names, in the order given: the table's columns. */
 function projectedColumns(p: unknown): string[] {
@@ -35,6 +35,7 @@ export function addQueryCommand(program: Command, io: CliIo): void {
       await withDb(cmd, io, async (db, g) => {
         const opts = { collection: o.collection, projection: projection as QueryProjection | undefined, sort: sort as never, limit: o.limit };
         if (o.output) {
+          assertNotStoreFile(db, o.output, "--output");
           const n = await db.exportQuery(filter as never, { ...opts, path: o.output, format: o.format, onProgress: progress(io, "exported") });
           if (g.json) io.out(`${JSON.stringify({ written: n, path: resolve(o.output), format: o.format })}\n`);
           else io.out(`${n} records written to ${resolve(o.output)}\n`);

@@ -7,7 +7,7 @@ import { Option, type Command } from "commander";
 import { ReportError } from "../../report/ReportError.js";
 import { generateReport } from "../../report/generate-report.js";
 import { CliError } from "../CliError.js";
-import { stepProgress, withDb, type CliIo } from "../cli-context.js";
+import { assertNotStoreFile, stepProgress, withDb, type CliIo } from "../cli-context.js";
 import { resolveWorkflow } from "../workflow-ref.js";
 
 /** Adds `report` to the program. */
@@ -20,6 +20,7 @@ export function addReportCommand(program: Command, io: CliIo): void {
     .option("--out <file>", "write the report to this file instead of printing it")
     .action(async (ref: string | undefined, o: { format: "md" | "markdown" | "html"; out?: string }, cmd: Command) => {
       await withDb(cmd, io, async (db, g) => {
+        if (o.out !== undefined) assertNotStoreFile(db, o.out, "--out");
         const wf = await resolveWorkflow(db, ref);
         try {
           const r = await generateReport({ db, workflowId: wf.id, format: o.format, outputPath: o.out, onProgress: stepProgress(io) });

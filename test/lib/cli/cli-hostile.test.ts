@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -49,5 +49,16 @@ describe("flowcept-otel CLI on hostile records and arguments", function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/a query filter must be an object, got null/);
     expect(r.stdout).to.equal("");
+  });
+
+  it("will not write a report or a query export over the store it reads (also through a symbolic link)", async () => {
+    const before = readFileSync(store, "utf8");
+    symlinkSync(store, join(dir, "link.jsonl"));
+    for (const args of [["report", "--out", store], ["report", "--format", "html", "--out", join(dir, "link.jsonl")], ["query", "{}", "--output", store]]) {
+      const r = await cli(["--buffer-path", store, ...args], env);
+      expect(r.code, args.join(" ")).to.equal(1);
+      expect(r.stderr).to.match(/is a file of the store being read/);
+      expect(readFileSync(store, "utf8")).to.equal(before);
+    }
   });
 });
