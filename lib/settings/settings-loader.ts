@@ -4,7 +4,7 @@
  * variables; then anything given to {@link configure}. The pure merge and
  * validation live in `settings.ts`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { diag } from "@opentelemetry/api";
@@ -32,6 +32,9 @@ export function settingsFilePath(): string | null {
   return existsSync(home) ? home : null;
 }
 
+/** Larger than any settings file: Flowcept's full sample is a few KiB. */
+const MAX_SETTINGS_BYTES = 1024 * 1024;
+
 /**
  * Reads and validates one settings file. Throws {@link FlowceptSettingsError};
  * unknown keys and values that work badly add a line to `warnings`.
@@ -39,8 +42,13 @@ export function settingsFilePath(): string | null {
 export function readSettingsFile(path: string, base: FlowceptSettings = defaultSettings(), warnings?: string[]): FlowceptSettings {
   let text: string;
   try {
+    // A device or a FIFO would be read forever, a big file (a store named by mistake) read whole.
+    const st = statSync(path);
+    if (!st.isFile()) throw new FlowceptSettingsError("cannot read settings file: it is not a regular file", path);
+    if (st.size > MAX_SETTINGS_BYTES) throw new FlowceptSettingsError(`cannot read settings file: it is larger than 1 MiB (${st.size} bytes)`, path);
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof FlowceptSettingsError) throw err;
     throw new FlowceptSettingsError(`cannot read settings file: ${errorMessage(err)}`, path);
   }
   let doc: unknown;

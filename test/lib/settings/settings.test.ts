@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +64,19 @@ mq:
     } catch (err) {
       expect(err).to.be.instanceOf(FlowceptSettingsError);
       expect((err as Error).message).to.contain(file).and.contain("invalid YAML");
+    }
+  });
+
+  it("refuses a settings path that is not a regular file (/dev/zero) or is too big for a settings file, without reading it", async function () {
+    this.timeout(30_000);
+    const loader = new URL("../../../lib/settings/settings-loader.js", import.meta.url).href;
+    const script = `const { getSettings } = await import(${JSON.stringify(loader)}); try { getSettings(); console.log("read"); } catch (e) { console.log(e.message); }`;
+    const big = writeSettings(`# ${"x".repeat(2 * 1024 * 1024)}\n`);
+    for (const [path, said] of [["/dev/zero", /is not a regular file/], [big, /is larger than 1 MiB/]] as const) {
+      const out = await new Promise<string>((done) =>
+        execFile(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, FLOWCEPT_SETTINGS_PATH: path }, timeout: 15_000 }, (_e, stdout, stderr) => done(stdout + stderr)),
+      );
+      expect(out, path).to.match(said).and.contain(path);
     }
   });
 
