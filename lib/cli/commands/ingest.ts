@@ -11,6 +11,8 @@ import { createIngestExporters } from "../../../exporters/otlp-ingest/ingest-exp
 import { bufferFilePath } from "../../settings/buffer-path.js";
 import { getSettings } from "../../settings/settings-loader.js";
 import type { FlowceptSettings } from "../../settings/settings.js";
+import { isLoopback } from "../../ui/ui-access.js";
+import { CliError } from "../CliError.js";
 import { PROCESS_IO, type CliIo, type GlobalOptions } from "../cli-context.js";
 
 function parsePort(v: string): number {
@@ -100,11 +102,18 @@ export function addIngestCommand(program: Command, io: CliIo = PROCESS_IO): Comm
     .action(async (opts: IngestFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (g.settings) process.env.FLOWCEPT_SETTINGS_PATH = resolve(g.settings);
+      const token = opts.token || process.env.FLOWCEPT_INGEST_TOKEN || undefined;
+      if (!token && !isLoopback(opts.host)) {
+        throw new CliError(
+          `ingest on ${opts.host} would store records from, and stream them to, anyone who can reach it: set a token in FLOWCEPT_INGEST_TOKEN (or --token), and the same in the sender's Authorization header`,
+          2,
+        );
+      }
       await runIngestService(
         {
           host: opts.host,
           port: opts.port,
-          token: opts.token ?? (process.env.FLOWCEPT_INGEST_TOKEN || undefined),
+          token,
           maxBodyBytes: opts.maxBodyBytes,
           maxInFlightRecords: opts.maxInFlightRecords,
           maxSpansPerRequest: opts.maxSpansPerRequest,

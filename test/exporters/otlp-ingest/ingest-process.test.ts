@@ -109,4 +109,17 @@ describe("flowcept-otel ingest (the service process)", function () {
     expect(code).to.not.equal(0);
     expect(err).to.match(/port number/);
   });
+
+  it("will not listen on an address other hosts reach (0.0.0.0) without a token; with one it does", async () => {
+    const child = spawn(process.execPath, [MAIN, "ingest", "--host", "0.0.0.0", "--port", "0"], { cwd: dir, env: { ...process.env, HOME: dir, FLOWCEPT_SETTINGS_PATH: "", FLOWCEPT_INGEST_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const code = await Promise.race([new Promise<number | null>((resolve) => child.on("exit", resolve)), new Promise<string>((r) => setTimeout(() => r("still running"), 10_000))]);
+    if (code === "still running") child.kill("SIGKILL");
+    expect(code, out).to.equal(2);
+    expect(out).to.match(/0\.0\.0\.0.*FLOWCEPT_INGEST_TOKEN/s);
+    service = await startService(dir, ["--host", "0.0.0.0"], { FLOWCEPT_INGEST_TOKEN: "t0k" });
+    expect((await post(`http://127.0.0.1:${service.port}/v1/traces`, await sampleBody(1), PROTO)).status).to.equal(401);
+  });
 });
