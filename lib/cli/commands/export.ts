@@ -7,7 +7,7 @@
 import { Option, type Command } from "commander";
 import { EXPORT_FORMATS, type ExportFormat } from "../../query/standards/export-workflow.js";
 import { CliError } from "../CliError.js";
-import { parseLimit, progress, withDb, type CliIo } from "../cli-context.js";
+import { assertNotStoreFile, type CliIo, parseLimit, progress, withDb } from "../cli-context.js";
 import { resolveWorkflow } from "../workflow-ref.js";
 
 interface ExportCliOptions {
@@ -51,6 +51,7 @@ and the tasks that used them. Examples:
       if (o.format === "ro-crate" && o.out === undefined) throw new CliError("an RO-Crate is a directory or a zip file: give --out");
       if (url !== undefined && o.format !== "openlineage") throw new CliError("--url is for --format openlineage");
       await withDb(cmd, io, async (db, g) => {
+        if (o.out !== undefined) assertNotStoreFile(db, o.out, "--out");
         const wf = await resolveWorkflow(db, ref);
         const sent = progress(io, "events sent", 100);
         const r = await db.export({

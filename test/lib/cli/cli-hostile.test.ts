@@ -51,10 +51,10 @@ describe("flowcept-otel CLI on hostile records and arguments", function () {
     expect(r.stdout).to.equal("");
   });
 
-  it("will not write a report or a query export over the store it reads (also through a symbolic link)", async () => {
+  it("will not write a report, a query export or a standard export over the store it reads (also through a symbolic link)", async () => {
     const before = readFileSync(store, "utf8");
     symlinkSync(store, join(dir, "link.jsonl"));
-    for (const args of [["report", "--out", store], ["report", "--format", "html", "--out", join(dir, "link.jsonl")], ["query", "{}", "--output", store]]) {
+    for (const args of [["report", "--out", store], ["report", "--format", "html", "--out", join(dir, "link.jsonl")], ["query", "{}", "--output", store], ["export", "--format", "prov-json", "--out", store]]) {
       const r = await cli(["--buffer-path", store, ...args], env);
       expect(r.code, args.join(" ")).to.equal(1);
       expect(r.stderr).to.match(/is a file of the store being read/);
