@@ -18,8 +18,9 @@ interface PackageJson {
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as PackageJson;
 const typedEntries = Object.entries(pkg.exports).flatMap(([name, e]) => (typeof e === "string" || !e.types ? [] : [{ name, file: resolve(REPO_ROOT, e.types) }]));
 const entries = typedEntries.map((e) => e.file);
-// The MongoDB API of these entries takes the driver's own types (`clientOptions`, `ensureFlowceptIndexes(db)`).
-const PEER_TYPES_ALLOWED: Record<string, string[]> = { "./query": ["mongodb"], "./exporters": ["mongodb"] };
+// The MongoDB API of these entries takes the driver's own types (`clientOptions`, `ensureFlowceptIndexes(db)`);
+// the auto-instrumentations are `InstrumentationBase` classes.
+const PEER_TYPES_ALLOWED: Record<string, string[]> = { "./query": ["mongodb"], "./exporters": ["mongodb"], "./instrumentations": ["@opentelemetry/instrumentation"] };
 const optionalPeers = Object.entries(pkg.peerDependenciesMeta ?? {})
   .filter(([, m]) => m.optional)
   .map(([name]) => name);
