@@ -137,6 +137,27 @@ export class FlowceptDb {
     else yield* await this.backend.find(collection, checked, { projection: options.projection });
   }
 
+  /**
+   * The tasks of each of `workflowIds` counted by status, with `total`
+   * (`{ total: 12, FINISHED: 11, ERROR: 1 }`; a task without status counts
+   * as `UNKNOWN`); a workflow without tasks is left out. On the local store
+   * the counts come from its index without parsing most task lines.
+   */
+  async taskCounts(workflowIds: readonly string[]): Promise<Map<string, Record<string, number>>> {
+    if (this.backend.taskCounts) return this.backend.taskCounts(workflowIds);
+    const counts = new Map<string, Record<string, number>>();
+    if (!workflowIds.length) return counts;
+    // Counted as the tasks stream by: memory does not grow with the store.
+    for await (const t of this.iterate({ workflow_id: { $in: [...workflowIds] } }, { projection: { workflow_id: 1, status: 1 } })) {
+      const c = counts.get(String(t.workflow_id)) ?? { total: 0 };
+      c.total = (c.total ?? 0) + 1;
+      const s = String(t.status ?? "UNKNOWN");
+      c[s] = (c[s] ?? 0) + 1;
+      counts.set(String(t.workflow_id), c);
+    }
+    return counts;
+  }
+
   /** The workflow record, or undefined. */
   async getWorkflow(workflowId: string): Promise<Record<string, unknown> | undefined> {
     const [wf] = await this.workflowQuery({ workflow_id: workflowId }, { limit: 1 });

@@ -54,6 +54,33 @@ export function scanStringField(buf: Buffer, key: string, start: number, end: nu
   return undefined;
 }
 
+/** True when `at` is a key position of the line's top-level object: outside strings, one brace deep. */
+function atTopLevel(buf: Buffer, start: number, at: number): boolean {
+  let depth = 0;
+  for (let i = start; i < at; i++) {
+    const b = buf[i];
+    if (b === QUOTE) {
+      // Skip the string, escapes included.
+      for (i++; i < at && buf[i] !== QUOTE; i++) if (buf[i] === 92) i++;
+      if (i >= at) return false;
+    } else if (b === 123 || b === 91) depth++;
+    else if (b === 125 || b === 93) depth--;
+  }
+  return depth === 1;
+}
+
+/**
+ * Like {@link scanStringField}, for a key of the line's top-level object
+ * only: undefined too when the one occurrence of the key is nested (in
+ * `used`, say), which a record without the field at top level may hold.
+ */
+export function scanTopLevelStringField(buf: Buffer, key: string, start: number, end: number): string | undefined {
+  const needle = needleOf(key);
+  const at = onlyKey(buf, needle, start, end);
+  if (at === -1 || !atTopLevel(buf, start, at)) return undefined;
+  return scanStringField(buf, key, at, end);
+}
+
 /** A top-level equality the byte search can rule lines out by: `key` equal to one of `values`. */
 export interface TextCondition {
   key: string;
@@ -99,8 +126,8 @@ export function lineMayHold(buf: Buffer, c: TextCondition, start: number, end: n
   return false;
 }
 
-/** Which of `values` the string field `key` holds (its index), or -1 when absent, another value, or ambiguous. */
+/** Which of `values` the top-level string field `key` holds (its index), or -1 when absent, another value, nested, or ambiguous. */
 export function scanFieldChoice(buf: Buffer, key: string, values: readonly string[], start: number, end: number): number {
-  const value = scanStringField(buf, key, start, end);
+  const value = scanTopLevelStringField(buf, key, start, end);
   return value === undefined ? -1 : values.indexOf(value);
 }

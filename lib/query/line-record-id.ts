@@ -7,14 +7,14 @@ import { diag } from "@opentelemetry/api";
 import type { FlowceptRecord } from "../records/records.js";
 import { recordTypeOf } from "../records/record-type.js";
 import type { CollectionName } from "./query-types.js";
-import { scanFieldChoice, scanStringField } from "./line-index.js";
+import { scanFieldChoice, scanTopLevelStringField } from "./line-index.js";
 
 /** A record as read from a line. */
 export type StoredRecord = FlowceptRecord & Record<string, unknown>;
 
 /** Record types with a collection, and the field that is their id. */
 export const RECORD_TYPES = ["task", "workflow", "agent", "object"] as const;
-const ID_FIELDS = ["task_id", "workflow_id", "agent_id", "object_id"] as const;
+export const ID_FIELDS = ["task_id", "workflow_id", "agent_id", "object_id"] as const;
 const COLLECTIONS: CollectionName[] = ["tasks", "workflows", "agents", "objects"];
 const TYPE_NAMES: readonly string[] = RECORD_TYPES;
 /** How this package's writer begins a line: the type, then the id (`{"type":"task","task_id":"…`). */
@@ -84,7 +84,7 @@ export function lineRecordId(buf: Buffer, start: number, end: number, want: numb
   const t = scanFieldChoice(buf, "type", TYPE_NAMES, start, end);
   if (t !== -1) {
     if (want !== -1 && t !== want) return undefined;
-    const id = scanStringField(buf, ID_FIELDS[t]!, start, end);
+    const id = scanTopLevelStringField(buf, ID_FIELDS[t]!, start, end);
     if (id !== undefined) return { type: t, id };
   }
   const r = parseLine(buf, start, end, file, line);

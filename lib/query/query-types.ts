@@ -39,6 +39,12 @@ export interface QueryBackend {
    * without it are read through {@link QueryBackend.find}.
    */
   iterate?(collection: CollectionName, filter: QueryFilter, options: Pick<QueryOptions, "projection">): AsyncIterable<Record<string, unknown>>;
+  /**
+   * The tasks of each of `workflowIds` counted by status (and `total`), as
+   * the merged records have them; a workflow without tasks is left out.
+   * Backends without it are read through {@link QueryBackend.iterate}.
+   */
+  taskCounts?(workflowIds: readonly string[]): Promise<Map<string, Record<string, number>>>;
   /** Releases what the backend holds (a connection, the records read). */
   close(): Promise<void>;
 }

@@ -11,17 +11,7 @@ export function addWorkflowsCommand(program: Command, io: CliIo): void {
     .action(async (o: { limit?: number }, cmd: Command) => {
       await withDb(cmd, io, async (db, g) => {
         const wfs = await db.workflowQuery({}, { sort: { started_at: -1 }, limit: o.limit });
-        const ids = wfs.map((w) => String(w.workflow_id));
-        const counts = new Map<string, Record<string, number>>();
-        // Counted as the tasks stream by: memory does not grow with the store.
-        const tasks = ids.length ? db.iterate({ workflow_id: { $in: ids } }, { projection: { workflow_id: 1, status: 1 } }) : [];
-        for await (const t of tasks) {
-          const c = counts.get(String(t.workflow_id)) ?? { total: 0 };
-          c.total = (c.total ?? 0) + 1;
-          const s = String(t.status ?? "UNKNOWN");
-          c[s] = (c[s] ?? 0) + 1;
-          counts.set(String(t.workflow_id), c);
-        }
+        const counts = await db.taskCounts(wfs.map((w) => String(w.workflow_id)));
         const rows = wfs.map((w) => {
           const c = counts.get(String(w.workflow_id)) ?? { total: 0 };
           const duration = typeof w.ended_at === "number" && typeof w.started_at === "number" ? w.ended_at - w.started_at : undefined;
