@@ -4,7 +4,10 @@
  * (the calls, peak RSS, `stop()`, and the time to exit after it) beside the
  * same against a writable file; then reading a generated store of about
  * 1M records (1.2 GB; `FLOWCEPT_BENCH_STORE_TASKS` changes the count) with
- * `Flowcept.readBufferFile`, a query, and the CLI's `workflows`.
+ * `Flowcept.readBufferFile`, queries (the first on a store not indexed yet,
+ * the first of a new process, and warm ones on each indexed field; "in
+ * process" is the query's own time, without starting Node), and the CLI's
+ * `workflows`.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -93,26 +96,55 @@ export async function run(): Promise<void> {
     const store = join(dir, "big.jsonl");
     generateStore(store, { tasks });
     heading(`reading a store of ${tasks.toLocaleString("en-US")} tasks (${mib(statSync(store).size / 2 ** 20)}), one process each`);
-    const reads = [["case", "wall", "peak RSS"]];
+    const reads = [["case", "wall", "in process", "peak RSS"]];
+    const openDb = `const { FlowceptDb, LocalQueryBackend } = await import(${JSON.stringify(QUERY)});
+         const db = new FlowceptDb({ backend: new LocalQueryBackend({ path: process.argv[2] }) });
+         const timed = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };`;
+    const firstWorkflow = `const [wf] = await db.workflowQuery({}, { limit: 1 });`;
     const cases: [string, string, string[]][] = [
       ["Flowcept.readBufferFile (all records, merged)", `const { Flowcept } = await import(${JSON.stringify(LIB)}); Flowcept.readBufferFile(process.argv[2]);`, [store]],
       [
-        "taskQuery of one workflow",
-        `const { FlowceptDb, LocalQueryBackend } = await import(${JSON.stringify(QUERY)});
-         const db = new FlowceptDb({ backend: new LocalQueryBackend({ path: process.argv[2] }) });
-         const [wf] = await db.workflowQuery({}, { limit: 1 });
-         await db.taskQuery({ workflow_id: wf.workflow_id });`,
+        "taskQuery of one workflow, store not indexed yet (builds the index)",
+        `${openDb}
+         const ms = await timed(async () => { ${firstWorkflow} await db.taskQuery({ workflow_id: wf.workflow_id }); });
+         process.stdout.write(JSON.stringify({ ms }));`,
         [store],
       ],
+      [
+        "taskQuery of one workflow, new process (index beside the store)",
+        `${openDb}
+         const ms = await timed(async () => { ${firstWorkflow} await db.taskQuery({ workflow_id: wf.workflow_id }); });
+         process.stdout.write(JSON.stringify({ ms }));`,
+        [store],
+      ],
+      ...(
+        [
+          ["workflow_id", "{ workflow_id: wf.workflow_id }"],
+          ["activity_id", "{ activity_id: 'step_3', workflow_id: wf.workflow_id }"],
+          ["status", "{ status: 'ERROR' }"],
+          ["task_id", "{ task_id: one.task_id }"],
+        ] as const
+      ).map(([field, filter]): [string, string, string[]] => [
+        `taskQuery on ${field}, warm (median of 5 in one process)`,
+        `${openDb}
+         ${firstWorkflow}
+         const [one] = await db.taskQuery({ workflow_id: wf.workflow_id }, { limit: 1 });
+         const times = [];
+         for (let i = 0; i < 5; i++) times.push(await timed(() => db.taskQuery(${filter})));
+         times.sort((a, b) => a - b);
+         process.stdout.write(JSON.stringify({ ms: times[2] }));`,
+        [store],
+      ]),
       ["flowcept-otel workflows --limit 3", `await import(${JSON.stringify(CLI)});`, ["workflows", "--buffer-path", store, "--limit", "3"]],
       ["flowcept-otel workflows", `await import(${JSON.stringify(CLI)});`, ["workflows", "--buffer-path", store]],
     ];
     for (const [label, source, args] of cases) {
       try {
         const o = await runScript(dir, source, args);
-        reads.push([label, secs(o.wallMs), mib(o.maxRssMiB)]);
+        const inProcess = /^\{"ms":/.test(o.stdout) ? `${(JSON.parse(o.stdout) as { ms: number }).ms.toFixed(0)} ms` : "";
+        reads.push([label, secs(o.wallMs), inProcess, mib(o.maxRssMiB)]);
       } catch (err) {
-        reads.push([label, "failed", String((err as Error).message).split("\n").find((l) => /Error/.test(l)) ?? "error"]);
+        reads.push([label, "failed", "", String((err as Error).message).split("\n").find((l) => /Error/.test(l)) ?? "error"]);
       }
     }
     process.stdout.write(`${table(reads)}\n`);

@@ -19,12 +19,13 @@ import { diag } from "@opentelemetry/api";
 import { lineBytes } from "../../exporters/jsonl/line-chunks.js";
 import { errorMessage } from "../util/error-message.js";
 import { ColumnsFileError, readColumnsFile, writeColumnsFile, type Column } from "./columns-file.js";
-import { scanTopLevelStringField } from "./line-index.js";
+import { scanTopLevelStrings } from "./line-index.js";
 import { lineRecordId } from "./line-record-id.js";
 
 /** Fields whose value is kept per line (as a code into the index's strings). */
 export const INDEXED_FIELDS = ["workflow_id", "activity_id", "status"] as const;
 export type IndexedField = (typeof INDEXED_FIELDS)[number];
+const FIELD_KEYS = INDEXED_FIELDS.map((f) => Buffer.from(f, "latin1"));
 
 const FORMAT = 1;
 /** Distinct values kept; beyond it new values are "unknown" (their lines are always read). */
@@ -337,6 +338,7 @@ export class StoreIndex {
 
   private indexLines(f: number, buf: Buffer, at: number, path: string, c: IndexedFile): void {
     let line = c.line;
+    const values: (string | undefined)[] = [undefined, undefined, undefined];
     for (let start = 0; start < buf.length; line++) {
       const end = buf.indexOf(10, start);
       if (end === -1) break;
@@ -350,10 +352,11 @@ export class StoreIndex {
         L.len[k] = end - start;
         L.type[k] = ref.type;
         L.idHash[k] = idHash(ref.type, ref.id);
-        for (const field of INDEXED_FIELDS) {
-          const value = ref.parsed ? plainString(ref.parsed[field]) : scanTopLevelStringField(buf, field, start, end);
-          L[field][k] = value === undefined ? UNKNOWN : this.codeOf(value);
-        }
+        if (ref.parsed) for (let i = 0; i < INDEXED_FIELDS.length; i++) values[i] = plainString(ref.parsed[INDEXED_FIELDS[i]!]);
+        else scanTopLevelStrings(buf, FIELD_KEYS, start, end, values);
+        L.workflow_id[k] = values[0] === undefined ? UNKNOWN : this.codeOf(values[0]);
+        L.activity_id[k] = values[1] === undefined ? UNKNOWN : this.codeOf(values[1]);
+        L.status[k] = values[2] === undefined ? UNKNOWN : this.codeOf(values[2]);
       }
       start = end + 1;
     }

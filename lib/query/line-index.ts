@@ -39,12 +39,9 @@ function onlyKey(buf: Buffer, needle: Buffer, start: number, end: number): numbe
   return again !== -1 && again < end ? -1 : at;
 }
 
-/** The string value of key `key` in the line, or undefined when absent, not a plain string, or ambiguous. */
-export function scanStringField(buf: Buffer, key: string, start: number, end: number): string | undefined {
-  const needle = needleOf(key);
-  const at = onlyKey(buf, needle, start, end);
-  if (at === -1) return undefined;
-  const i = valueStart(buf, at + needle.length, end);
+/** The plain string value of the key whose needle ends at `i`, or undefined. */
+function stringAfter(buf: Buffer, i: number, end: number): string | undefined {
+  i = valueStart(buf, i, end);
   if (i === -1 || buf[i] !== QUOTE) return undefined;
   for (let j = i + 1; j < end; j++) {
     const b = buf[j];
@@ -52,6 +49,13 @@ export function scanStringField(buf: Buffer, key: string, start: number, end: nu
     if (b === QUOTE) return buf.toString("utf8", i + 1, j);
   }
   return undefined;
+}
+
+/** The string value of key `key` in the line, or undefined when absent, not a plain string, or ambiguous. */
+export function scanStringField(buf: Buffer, key: string, start: number, end: number): string | undefined {
+  const needle = needleOf(key);
+  const at = onlyKey(buf, needle, start, end);
+  return at === -1 ? undefined : stringAfter(buf, at + needle.length, end);
 }
 
 /** True when `at` is a key position of the line's top-level object: outside strings, one brace deep. */
@@ -78,7 +82,84 @@ export function scanTopLevelStringField(buf: Buffer, key: string, start: number,
   const needle = needleOf(key);
   const at = onlyKey(buf, needle, start, end);
   if (at === -1 || !atTopLevel(buf, start, at)) return undefined;
-  return scanStringField(buf, key, at, end);
+  return stringAfter(buf, at + needle.length, end);
+}
+
+/** The end of the JSON string whose opening quote is at `i` (its closing quote), or -1. */
+function stringEnd(buf: Buffer, i: number, end: number): number {
+  for (let j = buf.indexOf(QUOTE, i + 1); j !== -1 && j < end; j = buf.indexOf(QUOTE, j + 1)) {
+    let backslashes = 0;
+    while (buf[j - 1 - backslashes] === 92) backslashes++;
+    if (backslashes % 2 === 0) return j;
+  }
+  return -1;
+}
+
+/**
+ * The plain string values of the top-level `keys` of the line (as bytes,
+ * without quotes): `out[k]` is undefined when key `k` is absent, not a plain
+ * string (a number, an array, an escape), there twice (also nested after its
+ * top-level place: the bytes are then in doubt), or the line is not a
+ * well-formed object. The line is walked until every key is found; the rest
+ * is only searched for the keys again.
+ */
+export function scanTopLevelStrings(buf: Buffer, keys: readonly Buffer[], start: number, end: number, out: (string | undefined)[]): void {
+  out.fill(undefined);
+  let found = 0;
+  let depth = 0;
+  let pending = -1; // the wanted key whose value comes next
+  let i = start;
+  for (; i < end && found < keys.length; i++) {
+    const b = buf[i];
+    if (b === QUOTE) {
+      const j = stringEnd(buf, i, end);
+      if (j === -1) return void out.fill(undefined);
+      if (depth === 1) {
+        let n = j + 1;
+        while (n < end && buf[n] === 32) n++;
+        if (buf[n] === 58) {
+          // A key: is it one of those wanted?
+          pending = -1;
+          const first = buf[i + 1];
+          for (let k = 0; k < keys.length; k++) {
+            const key = keys[k]!;
+            if (key[0] === first && key.length === j - i - 1 && buf.compare(key, 0, key.length, i + 1, j) === 0) {
+              pending = k;
+              break;
+            }
+          }
+          if (pending !== -1 && out[pending] !== undefined) return void out.fill(undefined); // the key twice
+          i = n;
+          continue;
+        }
+        if (pending !== -1) {
+          let escaped = false;
+          for (let e = i + 1; e < j && !escaped; e++) escaped = buf[e] === 92;
+          if (!escaped) out[pending] = buf.toString("utf8", i + 1, j);
+          found++;
+          pending = -1;
+        }
+      }
+      i = j;
+      continue;
+    }
+    if (b === 32 || b === 44) continue; // ' ' ','
+    if (pending !== -1) found++; // a value other than a string
+    pending = -1;
+    if (b === 123 || b === 91) depth++;
+    else if (b === 125 || b === 93) depth--;
+  }
+  if (found < keys.length) {
+    if (depth !== 0) out.fill(undefined);
+    return;
+  }
+  // Every key found: any later occurrence (a duplicate, or nested) puts it in doubt.
+  for (let k = 0; k < keys.length; k++) {
+    if (out[k] === undefined) continue;
+    const at = buf.indexOf(needleOf(keys[k]!.toString("latin1")), i);
+    if (at !== -1 && at < end) out[k] = undefined;
+  }
+  if (buf[end - 1] !== 125) out.fill(undefined); // not a whole object
 }
 
 /** A top-level equality the byte search can rule lines out by: `key` equal to one of `values`. */
