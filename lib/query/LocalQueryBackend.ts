@@ -244,6 +244,8 @@ const TASK = typeOfCollection("tasks");
 const GAP = 64 * 1024;
 /** At most this many bytes are read at once. */
 const SPAN = 8 * 1024 * 1024;
+/** Reads issued before the first of them is used. */
+const AHEAD = 16;
 
 /**
  * The lines of records of `type` that may match `conditions` by the index,
@@ -318,30 +320,43 @@ interface LineGroup {
   last: number;
 }
 
-/** Reads `lines` (in store order), those close together in one read. */
+/** Reads `lines` (in store order), those close together in one read, a few reads ahead. */
 async function* readLines(view: IndexView, lines: Iterable<number>): AsyncGenerator<LineGroup> {
   const L = view.lines;
-  let fh: FileHandle | undefined;
-  let fhFile = -1;
-  let group: number[] = [];
-  let from = 0;
-  let to = 0;
-  let file = -1;
-  const flush = async (): Promise<LineGroup> => {
-    if (fhFile !== file) {
-      await fh?.close();
-      fh = await openFile(view.paths[file]!, "r");
-      fhFile = file;
+  const handles = new Map<number, Promise<FileHandle>>();
+  const handle = (file: number): Promise<FileHandle> => {
+    let h = handles.get(file);
+    if (!h) {
+      h = openFile(view.paths[file]!, "r");
+      h.catch(() => undefined);
+      handles.set(file, h);
     }
+    return h;
+  };
+  const load = async (file: number, from: number, to: number, group: number[]): Promise<LineGroup> => {
+    const fh = await handle(file);
     const bytes = Buffer.allocUnsafe(to - from);
     let got = 0;
     while (got < bytes.length) {
-      const { bytesRead } = await fh!.read(bytes, got, bytes.length - got, from + got);
+      const { bytesRead } = await fh.read(bytes, got, bytes.length - got, from + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
     if (got < bytes.length) throw new FlowceptQueryError(`${view.paths[file]} is shorter than when it was indexed`);
     return { bytes, from, lines: group, last: group[group.length - 1]! };
+  };
+  // Reads of scattered lines overlap (the disk and the page cache serve several at once); memory holds a few spans.
+  const ahead: Promise<LineGroup>[] = [];
+  let aheadBytes = 0;
+  let group: number[] = [];
+  let from = 0;
+  let to = 0;
+  let file = -1;
+  const queue = (): void => {
+    const loading = load(file, from, to, group);
+    loading.catch(() => undefined); // handled where it is awaited
+    ahead.push(loading);
+    aheadBytes += to - from;
   };
   try {
     for (const k of lines) {
@@ -353,15 +368,25 @@ async function* readLines(view: IndexView, lines: Iterable<number>): AsyncGenera
         to = e;
         continue;
       }
-      if (group.length) yield await flush();
+      if (group.length) {
+        queue();
+        while (ahead.length > AHEAD || aheadBytes > SPAN) {
+          const g = await ahead.shift()!;
+          aheadBytes -= g.bytes.length;
+          yield g;
+        }
+      }
       group = [k];
       file = f;
       from = p;
       to = e;
     }
-    if (group.length) yield await flush();
+    if (group.length) queue();
+    while (ahead.length) yield await ahead.shift()!;
   } finally {
-    await fh?.close();
+    // A query that stopped early: its reads end before their files close.
+    await Promise.allSettled(ahead);
+    for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
   }
 }
 

@@ -282,6 +282,26 @@ describe("the local store's query index", function () {
     expect(logs.filter((l) => l.includes("cannot keep the query index"))).to.have.length(1);
   });
 
+  it("reads each byte at most once per query once indexed, and only the lines that may match on an indexed field", async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) lines.push(JSON.stringify({ type: "task", task_id: `t${i}`, workflow_id: `wf-${Math.floor(i / 100)}`, activity_id: "train", status: i % 10 ? "FINISHED" : "ERROR", used: { pad: "p".repeat(200) } }));
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const size = statSync(path).size;
+    let read = 0;
+    const db = new FlowceptDb({ backend: new LocalQueryBackend({ path, onProgress: (done) => (read = Math.max(read, done)) }) });
+    await db.taskQuery({ task_id: "t1" }); // builds the index: one pass
+    expect(read).to.be.at.most(size + 2000);
+    read = 0;
+    expect(await db.taskQuery({ "used.pad": { $exists: true } }, { projection: ["task_id"] })).to.have.length(2000);
+    expect(read, "a filter on no indexed field: one pass").to.be.at.most(size + 2000);
+    read = 0;
+    expect(await db.taskQuery({ workflow_id: "wf-3" })).to.have.length(100);
+    expect(read, "an indexed field: only its lines").to.be.at.most(size / 10);
+    read = 0;
+    expect(await db.taskCounts(["wf-3"])).to.deep.equal(new Map([["wf-3", { total: 100, FINISHED: 90, ERROR: 10 }]]));
+    expect(read, "task counts: from the index alone").to.equal(0);
+  });
+
   it("builds the index again when the one beside the store is damaged or is not a file", async () => {
     const rand = rng(5);
     writeFileSync(path, `${randomLines(rand, 100, 30).join("\n")}\n`);
