@@ -15,6 +15,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { crc32 } from "node:zlib";
 import { diag } from "@opentelemetry/api";
 import { lineBytes } from "../../exporters/jsonl/line-chunks.js";
 import { errorMessage } from "../util/error-message.js";
@@ -388,28 +389,47 @@ export class StoreIndex {
     const strings = header.strings as string[] | undefined;
     const size = header.lines as number | undefined;
     if (header.format !== FORMAT || !Array.isArray(files) || !Array.isArray(strings) || !Number.isSafeInteger(size)) return;
+    let crc = 0;
     for (const name of COLUMN_NAMES) {
       const col = columns[name];
       if (!(col instanceof COLUMN_TYPES[name]) || col.length !== size) return;
+      crc = crc32(col, crc);
+    }
+    const lines = columns as unknown as Lines;
+    if (header.crc !== crc || !consistent(lines, size!, files, strings.length)) {
+      diag.debug(`flowcept: ${this.indexPath} is damaged; the query index is built again`);
+      return;
     }
     this.files = files;
     this.strings = strings;
     this.codes = new Map(strings.map((s, i) => [s, i]));
-    this.lines = columns as unknown as Lines;
+    this.lines = lines;
     this.size = size!;
   }
 
   /** Keeps the index beside the store; a folder that cannot be written to leaves it in memory. */
   private save(): void {
     const columns: Record<string, Column> = {};
-    for (const name of COLUMN_NAMES) columns[name] = this.lines[name].subarray(0, this.size);
+    let crc = 0;
+    for (const name of COLUMN_NAMES) crc = crc32((columns[name] = this.lines[name].subarray(0, this.size)), crc);
     try {
-      writeColumnsFile(this.indexPath, { format: FORMAT, lines: this.size, files: this.files, strings: this.strings }, columns);
+      writeColumnsFile(this.indexPath, { format: FORMAT, lines: this.size, files: this.files, strings: this.strings, crc }, columns);
     } catch (err) {
       if (!this.warnedUnwritable) diag.warn(`flowcept: cannot keep the query index at ${this.indexPath} (${errorMessage(err)}); it is held in memory for this process only`);
       this.warnedUnwritable = true;
     }
   }
+}
+
+/** Whether every line of an index read from disk points inside the files it names, with known types and codes. */
+function consistent(L: Lines, size: number, files: readonly IndexedFile[], strings: number): boolean {
+  for (const f of files) if (!f || typeof f.name !== "string" || f.name.includes("/") || !Number.isSafeInteger(f.end) || !Number.isSafeInteger(f.line)) return false;
+  for (let k = 0; k < size; k++) {
+    const f = files[L.file[k]!];
+    if (!f || !(L.pos[k]! >= 0 && L.pos[k]! + L.len[k]! <= f.end) || L.type[k]! > 3) return false;
+    if (L.workflow_id[k]! >= strings || L.activity_id[k]! >= strings || L.status[k]! >= strings) return false;
+  }
+  return true;
 }
 
 function plainString(v: unknown): string | undefined {

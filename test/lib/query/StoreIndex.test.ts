@@ -312,6 +312,13 @@ describe("the local store's query index", function () {
     writeFileSync(index, readFileSync(index).subarray(0, size - 100));
     await captureDiag(() => expectSameAsFullScan(new FlowceptDb({ backend: new LocalQueryBackend({ path }) }), rand, "truncated index"));
     expect(statSync(index).size).to.equal(size);
+    // One byte changed among the columns (the workflow of some line): found by the checksum.
+    const damaged = readFileSync(index);
+    const at = damaged.length - 4 * 100 * 3 + 7;
+    damaged[at] = damaged[at]! ^ 0x01;
+    writeFileSync(index, damaged);
+    await captureDiag(() => expectSameAsFullScan(new FlowceptDb({ backend: new LocalQueryBackend({ path }) }), rand, "a byte of the index changed"));
+    expect(readFileSync(index).equals(damaged)).to.equal(false);
     writeFileSync(index, "FCPTCOL1 garbage");
     await captureDiag(() => expectSameAsFullScan(new FlowceptDb({ backend: new LocalQueryBackend({ path }) }), rand, "garbage index"));
   });
