@@ -14,26 +14,28 @@
  * index in memory for the process.
  */
 import { open, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import { diag } from "@opentelemetry/api";
 import { lineBytes } from "../../exporters/jsonl/line-chunks.js";
 import { errorMessage } from "../util/error-message.js";
 import { ColumnsFileError, readColumnsFile, writeColumnsFile, type Column } from "./columns-file.js";
 import { scanTopLevelStrings } from "./line-index.js";
-import { lineRecordId } from "./line-record-id.js";
+import { isCorruptLine, lineRecordId, reportCorruptLine } from "./line-record-id.js";
 
 /** Fields whose value is kept per line (as a code into the index's strings). */
 export const INDEXED_FIELDS = ["workflow_id", "activity_id", "status"] as const;
 export type IndexedField = (typeof INDEXED_FIELDS)[number];
 const FIELD_KEYS = INDEXED_FIELDS.map((f) => Buffer.from(f, "latin1"));
 
-const FORMAT = 1;
+const FORMAT = 2;
 /** Distinct values kept; beyond it new values are "unknown" (their lines are always read). */
 const MAX_STRINGS = 200_000;
 /** Bytes of each end of a file compared to tell it is the one indexed. */
 const PROBE = 4096;
 const UNKNOWN = -1;
+/** Corrupt lines kept to be reported again by the processes that read the index. */
+const MAX_CORRUPT = 1000;
 
 /** A file of the store as indexed. */
 interface IndexedFile {
@@ -240,6 +242,8 @@ export class StoreIndex {
   private size = 0;
   private strings: string[] = [];
   private codes = new Map<string, number>();
+  /** Corrupt lines: file number and line number (reported when found, and by each process reading the index). */
+  private corrupt: [number, number][] = [];
   private view: IndexView | undefined;
   private updating: Promise<IndexView> | undefined;
   private loaded = false;
@@ -324,6 +328,7 @@ export class StoreIndex {
     this.size = 0;
     this.strings = [];
     this.codes = new Map();
+    this.corrupt = [];
     this.view = undefined;
   }
 
@@ -344,6 +349,7 @@ export class StoreIndex {
       const end = buf.indexOf(10, start);
       if (end === -1) break;
       const ref = lineRecordId(buf, start, end, -1, path, line);
+      if (!ref && this.corrupt.length < MAX_CORRUPT && isCorruptLine(buf, start, end)) this.corrupt.push([f, line]);
       if (ref) {
         const k = this.size++;
         if (k >= this.lines.pos.length) this.lines = growLines(this.lines, Math.max(1024, k * 2));
@@ -388,7 +394,8 @@ export class StoreIndex {
     const files = header.files as IndexedFile[] | undefined;
     const strings = header.strings as string[] | undefined;
     const size = header.lines as number | undefined;
-    if (header.format !== FORMAT || !Array.isArray(files) || !Array.isArray(strings) || !Number.isSafeInteger(size)) return;
+    const corrupt = header.corrupt as [number, number][] | undefined;
+    if (header.format !== FORMAT || !Array.isArray(files) || !Array.isArray(strings) || !Array.isArray(corrupt) || !Number.isSafeInteger(size)) return;
     let crc = 0;
     for (const name of COLUMN_NAMES) {
       const col = columns[name];
@@ -405,6 +412,9 @@ export class StoreIndex {
     this.codes = new Map(strings.map((s, i) => [s, i]));
     this.lines = lines;
     this.size = size!;
+    this.corrupt = corrupt.filter((c) => Array.isArray(c) && files[c[0]] !== undefined && Number.isSafeInteger(c[1]));
+    // Found by the process that built the index: each process reading the store hears of them once.
+    for (const [f, line] of this.corrupt) reportCorruptLine(storeFileOf(this.storePath, files[f]!.name), line);
   }
 
   /** Keeps the index beside the store; a folder that cannot be written to leaves it in memory. */
@@ -413,7 +423,7 @@ export class StoreIndex {
     let crc = 0;
     for (const name of COLUMN_NAMES) crc = crc32((columns[name] = this.lines[name].subarray(0, this.size)), crc);
     try {
-      writeColumnsFile(this.indexPath, { format: FORMAT, lines: this.size, files: this.files, strings: this.strings, crc }, columns);
+      writeColumnsFile(this.indexPath, { format: FORMAT, lines: this.size, files: this.files, strings: this.strings, corrupt: this.corrupt, crc }, columns);
     } catch (err) {
       if (!this.warnedUnwritable) diag.warn(`flowcept: cannot keep the query index at ${this.indexPath} (${errorMessage(err)}); it is held in memory for this process only`);
       this.warnedUnwritable = true;
@@ -430,6 +440,11 @@ function consistent(L: Lines, size: number, files: readonly IndexedFile[], strin
     if (L.workflow_id[k]! >= strings || L.activity_id[k]! >= strings || L.status[k]! >= strings) return false;
   }
   return true;
+}
+
+/** The path of the store's file `name` (files are siblings of the store's base path). */
+function storeFileOf(storePath: string, name: string): string {
+  return join(dirname(storePath), name);
 }
 
 function plainString(v: unknown): string | undefined {

@@ -44,10 +44,26 @@ export function parseLine(buf: Buffer, start: number, end: number, file: string,
   try {
     r = JSON.parse(text);
   } catch {
-    if (line !== undefined && end < buf.length && text.trim() !== "") diag.warn(`flowcept: ${file}:${line}: corrupt line skipped`);
+    if (line !== undefined && end < buf.length && text.trim() !== "") reportCorruptLine(file, line);
     return undefined;
   }
   return r && typeof r === "object" && !Array.isArray(r) ? (r as StoredRecord) : undefined;
+}
+
+/** The warning for a line of the store that is not JSON. */
+export function reportCorruptLine(file: string, line: number): void {
+  diag.warn(`flowcept: ${file}:${line}: corrupt line skipped`);
+}
+
+/** True when the whole line `buf[start, end)` is not JSON (blank lines are not corrupt). */
+export function isCorruptLine(buf: Buffer, start: number, end: number): boolean {
+  const text = buf.toString("utf8", start, end);
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return text.trim() !== "";
+  }
 }
 
 /** The type whose value starts with this byte, right after `{"type":"` (t, w, a, o). */

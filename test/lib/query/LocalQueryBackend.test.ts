@@ -81,6 +81,12 @@ describe("LocalQueryBackend, streaming the store", function () {
       appendFileSync(path, ',"status":"FINISHED"}\n');
       expect((await db.taskQuery({})).map((t) => t.task_id)).to.deep.equal(["a", "b", "c"]);
       expect(diag.warnings.filter((m) => m.includes("corrupt line"))).to.deep.equal([`flowcept: ${path}:2: corrupt line skipped`]);
+      // Another process reads the index kept beside the store: it hears of the line once too.
+      diag.warnings.length = 0;
+      const other = new FlowceptDb({ backend: new LocalQueryBackend({ path }) });
+      expect((await other.taskQuery({})).map((t) => t.task_id)).to.deep.equal(["a", "b", "c"]);
+      expect((await other.taskQuery({ task_id: "a" })).map((t) => t.task_id)).to.deep.equal(["a"]);
+      expect(diag.warnings.filter((m) => m.includes("corrupt line"))).to.deep.equal([`flowcept: ${path}:2: corrupt line skipped`]);
     } finally {
       diag.restore();
     }
