@@ -74,8 +74,8 @@ export function lightweightFlowceptTask<F extends AnyFunction>(a: TaskOptions | 
       sink.emit(
         taskRecord({
           task_id: taskIdOf(site.traceId, randomSpanId()),
-          workflow_id: opts.workflowId ?? site.scope?.workflowId,
-          campaign_id: opts.campaignId ?? site.scope?.campaignId,
+          workflow_id: opts.workflowId || site.scope?.workflowId,
+          campaign_id: opts.campaignId || site.scope?.campaignId,
           activity_id: activityId,
           used,
           generated,

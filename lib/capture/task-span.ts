@@ -25,9 +25,10 @@ export interface StartedTask {
  * "no parent task" when the parent span is the workflow's root.
  */
 export function stampTaskIds(attrs: Attributes, parent: Context, scope: WorkflowScope | undefined, workflowId?: string, campaignId?: string): void {
-  const wf = workflowId ?? scope?.workflowId;
+  // An empty id (an unset environment variable passed on) is no id, as for the controller.
+  const wf = workflowId || scope?.workflowId;
   if (wf !== undefined) attrs[ATTR.WORKFLOW_ID] = wf;
-  const camp = campaignId ?? scope?.campaignId;
+  const camp = campaignId || scope?.campaignId;
   if (camp) attrs[ATTR.CAMPAIGN_ID] = camp;
   if (scope !== undefined && attrs[ATTR.PARENT_TASK_ID] === undefined) {
     const ps = trace.getSpan(parent);

@@ -5,6 +5,9 @@ import { Flowcept } from "../../../lib/capture/Flowcept.js";
 import { FlowceptSpanProcessor } from "../../../lib/pipeline/FlowceptSpanProcessor.js";
 import { flowceptTask } from "../../../lib/capture/flowcept-task.js";
 import { flowceptWorkflow } from "../../../lib/capture/flowcept-workflow.js";
+import { FlowceptLoop } from "../../../lib/capture/FlowceptLoop.js";
+import { FlowceptTask } from "../../../lib/capture/FlowceptTask.js";
+import { lightweightFlowceptTask } from "../../../lib/capture/lightweight-task.js";
 import { workflowTraceId } from "../../../lib/records/ids.js";
 import type { RecordExporter } from "../../../lib/records/record-exporter.js";
 import type { FlowceptRecord, WorkflowRecord } from "../../../lib/records/records.js";
@@ -52,6 +55,29 @@ describe("Flowcept controller", () => {
     expect(ids[1]).to.match(UUID);
     const [wf] = await store.workflows();
     expect(wf!.workflow_id).to.equal(ids[0]);
+  });
+
+  it("takes an empty workflowId or campaignId of a task or loop as none given: the tasks join the run's workflow", async () => {
+    const empty = { workflowId: "", campaignId: "" };
+    const full = flowceptTask(empty, function full() {
+      return 1;
+    });
+    const light = lightweightFlowceptTask(empty, function light() {
+      return 2;
+    });
+    const ids = await Flowcept.run({ workflowName: "empty_task_ids" }, (fc) => {
+      full();
+      light();
+      new FlowceptTask({ activityId: "custom", ...empty }).end();
+      for (const i of new FlowceptLoop([1], { loopName: "loop", ...empty })) void i;
+      return [fc.workflowId, fc.campaignId];
+    });
+    const tasks = await store.tasks();
+    expect(tasks.map((t) => t.activity_id).sort()).to.deep.equal(["custom", "full", "light", "loop", "loop_iteration"]);
+    for (const t of tasks) {
+      expect(t.workflow_id, t.activity_id).to.equal(ids[0]);
+      expect(t.campaign_id, t.activity_id).to.equal(ids[1]);
+    }
   });
 
   it("is one trace whose id is the workflow id", async () => {
